@@ -1,0 +1,107 @@
+"""Typed values the API layer returns: stages, regions, statuses, attempts and results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = [
+    "KNOWN_CUSTOMER_STATUSES",
+    "Attempt",
+    "CustomerStatus",
+    "OperationResult",
+    "Region",
+    "Stage",
+]
+
+
+class Stage(StrEnum):
+    DEVELOPMENT = "development"
+    LIVE = "live"
+
+
+class Region(StrEnum):
+    NA = "na"
+    EU = "eu"
+    FE = "fe"
+
+
+KNOWN_CUSTOMER_STATUSES = frozenset(
+    {
+        "ENABLED",
+        "ENABLING",
+        "ENABLING_FAILED",
+        "DISABLED",
+        "DISABLING",
+        "DISABLING_FAILED",
+        "NO_ASSOCIATION",
+    }
+)
+# Owner state values (operation 3): the skill stage is enabled for the owner account or not.
+ENABLED = "ENABLED"
+NOT_ENABLED = "NOT_ENABLED"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One HTTP attempt, as the activity log shows it. Never holds a token or code."""
+
+    method: str
+    url: str  # scheme://host/path, no query string
+    status: int | None  # None when no response arrived
+    elapsed_ms: float
+    attempt: int  # 1-based, per operation
+    decision: str  # "done", "retry in 1.2 s", "next endpoint", "refresh token", "give up", ...
+    started_at: datetime
+    error: str | None = None  # short transport error description, redacted
+
+    @property
+    def host(self) -> str:
+        return self.url.split("://", 1)[-1].split("/", 1)[0]
+
+    @property
+    def path(self) -> str:
+        rest = self.url.split("://", 1)[-1]
+        return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "method": self.method,
+            "url": self.url,
+            "status": self.status,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "attempt": self.attempt,
+            "decision": self.decision,
+            "started_at": self.started_at.isoformat(),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerStatus:
+    """Status body of operations 5 and 6; unknown strings are kept raw."""
+
+    skill_id: str | None
+    stage: str | None
+    user_id: str | None
+    account_link: str | None  # LINKED, NOT_LINKED, or raw
+    status: str  # one of KNOWN_CUSTOMER_STATUSES, or raw
+
+    @property
+    def known(self) -> bool:
+        return self.status in KNOWN_CUSTOMER_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class OperationResult:
+    """What a use case returns to either face."""
+
+    operation: str  # status, enable, disable, customer-endpoint, customer-status, ...
+    skill_id: str | None = None
+    stage: str | None = None
+    state: str | None = None  # ENABLED, NOT_ENABLED, or the API's status string
+    account_link: str | None = None
+    endpoint: str | None = None  # base URL that answered
+    endpoints: tuple[str, ...] = ()  # for customer-endpoint
+    attempts: tuple[Attempt, ...] = field(default=())

@@ -1,0 +1,29 @@
+"""The seam between the API client and whoever supplies access tokens (console.auth, or env)."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+__all__ = ["TokenProvider"]
+
+
+@runtime_checkable
+class TokenProvider(Protocol):
+    """Supplies bearer tokens and refreshes them when the API refuses one.
+
+    Implementations must make `refresh` single-flight: many concurrent 401s for the same stale
+    token cause one refresh, and every caller gets the new token. `refresh` raises
+    `console.api.errors.AuthError` when no refresh is possible (no refresh token, revoked).
+    """
+
+    async def access_token(self) -> str:
+        """A token to send now (may refresh first if it is known to be expired)."""
+        ...
+
+    async def refresh(self, rejected: str) -> str:
+        """A new token after the API refused `rejected` with 401."""
+        ...
+
+    def identity(self) -> str:
+        """A stable, non-secret key for this login (e.g. a hash), to remember endpoints by."""
+        ...
