@@ -1,0 +1,193 @@
+"""Fault injection: status codes with Retry-After, latency, dropped connections, bad bodies.
+
+A fault rule matches a route name (see `route_name`) and a listener (na, eu, fe, lwa, partner),
+applies to the next `count` matching calls or to a `share` of them, and is applied by an ASGI
+middleware in front of each listener.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import threading
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+TransportFinder = Callable[[Scope], Any]
+
+LISTENERS = ("na", "eu", "fe", "lwa", "partner", "*")
+FAULT_STATUSES = frozenset({400, 401, 403, 404, 408, 429, 500, 502, 503, 504})
+
+_ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("PUT", r"/v1/skills/[^/]+/stages/[^/]+/enablement", "enable"),
+    ("DELETE", r"/v1/skills/[^/]+/stages/[^/]+/enablement", "disable"),
+    ("GET", r"/v1/skills/[^/]+/stages/[^/]+/enablement", "get-enablement"),
+    ("GET", r"/v1/alexaApiEndpoint", "endpoint"),
+    ("POST", r"/v1/users/~current/skills/[^/]+/enablement", "customer-enable"),
+    ("GET", r"/v1/users/~current/skills/[^/]+/enablement", "customer-status"),
+    ("DELETE", r"/v1/users/~current/skills/[^/]+/enablement", "customer-disable"),
+    ("*", r"/ap/oa", "authorize"),
+    ("POST", r"/auth/[oO]2/token", "token"),
+    ("POST", r"/auth/[oO]2/revoke", "revoke"),
+    ("GET", r"/oauth/authorize", "partner-authorize"),
+    ("POST", r"/oauth/token", "partner-token"),
+)
+ROUTE_NAMES = frozenset(name for _, _, name in _ROUTES) | {"*"}
+
+
+def route_name(method: str, path: str) -> str | None:
+    """The fault-injection name of a request, or None for routes faults never touch."""
+    for want, pattern, name in _ROUTES:
+        if (want in ("*", method)) and re.fullmatch(pattern, path):
+            return name
+    return None
+
+
+@dataclass
+class FaultRule:
+    route: str = "*"
+    region: str = "*"
+    status: int | None = None
+    retry_after: str | None = None
+    latency: float = 0.0
+    drop: bool = False
+    malformed: bool = False
+    truncated: bool = False
+    count: int | None = 1  # None with share set: every matching call, by chance
+    share: float | None = None
+    hits: int = 0
+
+    def validate(self) -> None:
+        if self.route not in ROUTE_NAMES:
+            raise ValueError(f"unknown route {self.route!r}; one of {sorted(ROUTE_NAMES)}")
+        if self.region not in LISTENERS:
+            raise ValueError(f"unknown region {self.region!r}; one of {list(LISTENERS)}")
+        if self.status is not None and self.status not in FAULT_STATUSES:
+            raise ValueError(f"status must be one of {sorted(FAULT_STATUSES)}")
+        if not 0 <= self.latency <= 120:
+            raise ValueError("latency must be between 0 and 120 seconds")
+        if self.share is not None and not 0 < self.share <= 1:
+            raise ValueError("share must be in (0, 1]")
+        if self.count is not None and self.count < 1:
+            raise ValueError("count must be at least 1")
+        if not any((self.status, self.latency, self.drop, self.malformed, self.truncated)):
+            raise ValueError("a fault needs status, latency, drop, malformed or truncated")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FaultBook:
+    """The active rules; thread-safe because admin calls come from other threads too."""
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+        self._rng = rng or random.Random()
+
+    def add(self, rule: FaultRule) -> None:
+        rule.validate()
+        with self._lock:
+            self._rules.append(rule)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def rules(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [r.to_dict() for r in self._rules]
+
+    def take(self, route: str, region: str) -> FaultRule | None:
+        """The rule that applies to this call (consuming one of its count), if any."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.route not in ("*", route) or rule.region not in ("*", region):
+                    continue
+                if rule.share is not None and self._rng.random() >= rule.share:
+                    continue
+                rule.hits += 1
+                if rule.count is not None and rule.hits >= rule.count:
+                    self._rules.remove(rule)
+                return rule
+        return None
+
+
+class FaultMiddleware:
+    """Applies the first matching fault before (or instead of) the real handler."""
+
+    def __init__(
+        self, app: ASGIApp, book: FaultBook, region: str, find_transport: TransportFinder
+    ) -> None:
+        self.app = app
+        self.book = book
+        self.region = region
+        self.find_transport = find_transport
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        name = route_name(scope["method"], scope["path"])
+        rule = self.book.take(name, self.region) if name else None
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        if rule.latency:
+            await asyncio.sleep(rule.latency)
+        if rule.drop:
+            self._abort(scope)
+            return
+        if rule.status is not None:
+            await self._send_status(send, rule)
+            return
+        if rule.malformed:
+            await _send(send, 200, b'{"endpoints": ["https://api.amazonalexa.com", ', True)
+            return
+        if rule.truncated:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+                }
+            )
+            await send(
+                {"type": "http.response.body", "body": b'{"status": "ENAB', "more_body": True}
+            )
+            self._abort(scope)
+            return
+        await self.app(scope, receive, send)
+
+    def _abort(self, scope: Scope) -> None:
+        transport = self.find_transport(scope)
+        if transport is not None:
+            transport.abort()
+
+    async def _send_status(self, send: Send, rule: FaultRule) -> None:
+        messages = {
+            429: ("Rate exceeded.", "TOO_MANY_REQUESTS"),
+            500: ("Internal server error.", "INTERNAL_ERROR"),
+            503: ("Service unavailable.", "SERVICE_UNAVAILABLE"),
+        }
+        message, code = messages.get(rule.status or 500, ("Injected fault.", "INJECTED_FAULT"))
+        body = json.dumps({"message": message, "code": code}).encode()
+        headers = [(b"retry-after", rule.retry_after.encode())] if rule.retry_after else []
+        await _send(send, rule.status or 500, body, extra=headers)
+
+
+async def _send(
+    send: Send, status: int, body: bytes, json_type: bool = True, extra: list[Any] | None = None
+) -> None:
+    headers = [(b"content-type", b"application/json" if json_type else b"text/plain")]
+    headers += [(b"content-length", str(len(body)).encode()), *(extra or [])]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

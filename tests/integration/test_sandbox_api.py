@@ -1,0 +1,272 @@
+"""The sandbox's Skill Enablement API over real loopback sockets, with plain httpx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.sandbox_client import (
+    SKILL_FLAKY,
+    SKILL_OTHER,
+    SKILL_TRIVIA,
+    SKILL_WEATHER,
+    bearer,
+    link_body,
+    partner_code,
+    pkce_pair,
+)
+
+
+def owner_url(sandbox: Any, skill: str = SKILL_TRIVIA, stage: str = "development") -> str:
+    return f"{sandbox.urls.na}/v1/skills/{skill}/stages/{stage}/enablement"
+
+
+def customer_url(base: str, skill: str = SKILL_TRIVIA) -> str:
+    return f"{base}/v1/users/~current/skills/{skill}/enablement"
+
+
+@pytest.fixture
+def dev(sandbox: Any) -> dict[str, str]:
+    return bearer(sandbox.issue_tokens("developer")["access_token"])
+
+
+def customer(sandbox: Any, name: str = "customer-eu") -> dict[str, str]:
+    return bearer(sandbox.issue_tokens(name)["access_token"])
+
+
+# --- owner operations 1-3 -------------------------------------------------------------------
+
+
+def test_enable_check_and_one_stage_rule(sandbox: Any, dev: dict[str, str]) -> None:
+    assert httpx.get(owner_url(sandbox), headers=dev).status_code == 404
+    put = httpx.put(owner_url(sandbox), headers=dev)
+    assert put.status_code == 204 and put.content == b""
+    assert httpx.get(owner_url(sandbox), headers=dev).status_code == 204
+    assert httpx.put(owner_url(sandbox, stage="live"), headers=dev).status_code == 204
+    assert httpx.get(owner_url(sandbox, stage="live"), headers=dev).status_code == 204
+    not_enabled = httpx.get(owner_url(sandbox), headers=dev)
+    assert not_enabled.status_code == 404
+    assert not_enabled.json()["code"] == "NOT_ENABLED"
+    assert httpx.delete(owner_url(sandbox, stage="live"), headers=dev).status_code == 204
+    assert httpx.get(owner_url(sandbox, stage="live"), headers=dev).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("skill", "stage", "status", "code"),
+    [
+        (
+            "amzn1.ask.skill.99999999-0000-4000-8000-000000000000",
+            "development",
+            404,
+            "SKILL_NOT_FOUND",
+        ),
+        (SKILL_WEATHER, "live", 404, "NOT_FOUND"),
+        (SKILL_TRIVIA, "beta", 400, "INVALID_STAGE"),
+        (SKILL_TRIVIA, "LIVE", 400, "INVALID_STAGE"),
+        ("not-an-aci", "development", 400, "INVALID_SKILL_ID"),
+        ("amzn1.ask..skill", "development", 400, "INVALID_SKILL_ID"),
+        (SKILL_OTHER, "development", 403, "ACCESS_DENIED"),
+    ],
+)
+def test_owner_errors(
+    sandbox: Any, dev: dict[str, str], skill: str, stage: str, status: int, code: str
+) -> None:
+    response = httpx.put(owner_url(sandbox, skill, stage), headers=dev)
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    assert response.json()["message"]
+
+
+def test_owner_routes_refuse_customer_tokens_and_other_regions(
+    sandbox: Any, dev: dict[str, str]
+) -> None:
+    assert httpx.put(owner_url(sandbox), headers=customer(sandbox)).status_code == 403
+    eu = f"{sandbox.urls.eu}/v1/skills/{SKILL_TRIVIA}/stages/development/enablement"
+    assert httpx.put(eu, headers=dev).status_code == 404
+
+
+def test_unauthenticated_expired_and_revoked_tokens_get_401(sandbox: Any) -> None:
+    assert httpx.get(owner_url(sandbox)).status_code == 401
+    assert httpx.get(owner_url(sandbox), headers=bearer("Atza|forged")).status_code == 401
+    tokens = sandbox.issue_tokens("developer")
+    sandbox.clock.advance(3601)
+    expired = httpx.get(owner_url(sandbox), headers=bearer(tokens["access_token"]))
+    assert expired.status_code == 401
+    assert "expired" in expired.json()["message"]
+    fresh = sandbox.issue_tokens("developer")
+    sandbox.state.revoke(fresh["refresh_token"])
+    assert httpx.get(owner_url(sandbox), headers=bearer(fresh["access_token"])).status_code == 401
+
+
+def test_strict_method_accept_and_unknown_paths(sandbox: Any, dev: dict[str, str]) -> None:
+    assert httpx.post(owner_url(sandbox), headers=dev).status_code == 405
+    assert httpx.get(owner_url(sandbox), headers=dev | {"Accept": "text/html"}).status_code == 406
+    missing = httpx.get(f"{sandbox.urls.na}/v1/nothing", headers=dev)
+    assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
+
+
+# --- operation 4 ------------------------------------------------------------------------------
+
+
+def test_api_endpoint_home_region_and_ambiguous(sandbox: Any, dev: dict[str, str]) -> None:
+    urls = sandbox.urls
+    single = httpx.get(f"{urls.na}/v1/alexaApiEndpoint", headers=customer(sandbox, "customer-fe"))
+    assert single.json() == {"endpoints": [urls.fe]}
+    several = httpx.get(
+        f"{urls.na}/v1/alexaApiEndpoint", headers=customer(sandbox, "customer-ambiguous")
+    )
+    assert several.json() == {"endpoints": [urls.na, urls.eu, urls.fe]}
+    assert httpx.get(f"{urls.na}/v1/alexaApiEndpoint", headers=dev).status_code == 403
+
+
+# --- operations 5-7 ---------------------------------------------------------------------------
+
+
+def test_customer_link_follows_transitions_and_unlinks(sandbox: Any) -> None:
+    eu, headers = sandbox.urls.eu, customer(sandbox)
+    never = httpx.get(customer_url(eu), headers=headers)
+    assert never.status_code == 200 and never.json()["status"] == "NO_ASSOCIATION"
+    created = httpx.post(customer_url(eu), headers=headers, json=link_body(partner_code(sandbox)))
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["status"] == "ENABLING" and body["accountLink"]["status"] == "LINKED"
+    assert body["skill"] == {"id": SKILL_TRIVIA, "stage": "live"}
+    sandbox.clock.advance(5)
+    assert httpx.get(customer_url(eu), headers=headers).json()["status"] == "ENABLED"
+    gone = httpx.delete(customer_url(eu), headers=headers)
+    assert gone.status_code == 200 and gone.content == b""
+    state = httpx.get(customer_url(eu), headers=headers).json()
+    assert state["status"] == "DISABLING" and state["accountLink"]["status"] == "NOT_LINKED"
+    sandbox.clock.advance(5)
+    assert httpx.get(customer_url(eu), headers=headers).json()["status"] == "DISABLED"
+    again = httpx.delete(customer_url(eu), headers=headers)
+    assert again.status_code == 404 and again.json()["code"] == "NO_ASSOCIATION"
+
+
+def test_customer_delete_can_answer_204(sandbox: Any) -> None:
+    eu, headers = sandbox.urls.eu, customer(sandbox)
+    httpx.post(f"{sandbox.urls.admin}/config", json={"customer_delete_status": 204})
+    httpx.post(customer_url(eu), headers=headers, json=link_body(partner_code(sandbox)))
+    assert httpx.delete(customer_url(eu), headers=headers).status_code == 204
+
+
+def test_flaky_skill_ends_in_failed_states(sandbox: Any) -> None:
+    eu, headers = sandbox.urls.eu, customer(sandbox)
+    url = customer_url(eu, SKILL_FLAKY)
+    httpx.post(url, headers=headers, json=link_body(partner_code(sandbox)))
+    sandbox.clock.advance(5)
+    assert httpx.get(url, headers=headers).json()["status"] == "ENABLING_FAILED"
+
+
+def test_disabling_fails_for_flaky_skill_after_enable(sandbox: Any) -> None:
+    httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0})
+    eu, headers = sandbox.urls.eu, customer(sandbox)
+    url = customer_url(eu, SKILL_FLAKY)
+    httpx.post(url, headers=headers, json=link_body(partner_code(sandbox)))
+    httpx.delete(url, headers=headers)
+    assert httpx.get(url, headers=headers).json()["status"] == "DISABLING_FAILED"
+
+
+def test_wrong_region_is_incorrect_endpoint(sandbox: Any) -> None:
+    headers = customer(sandbox, "customer-ambiguous")
+    for base in (sandbox.urls.na, sandbox.urls.fe):
+        response = httpx.get(customer_url(base), headers=headers)
+        assert response.status_code == 400
+        assert response.json() == {
+            "message": "Incorrect endpoint for customer.",
+            "code": "incorrectEndpoint",
+        }
+    assert httpx.get(customer_url(sandbox.urls.eu), headers=headers).status_code == 200
+
+
+def test_customer_routes_refuse_developer_tokens(sandbox: Any, dev: dict[str, str]) -> None:
+    assert httpx.get(customer_url(sandbox.urls.na), headers=dev).status_code == 403
+
+
+def test_customer_unknown_skill_is_404(sandbox: Any) -> None:
+    url = customer_url(sandbox.urls.eu, "amzn1.ask.skill.99999999-0000-4000-8000-000000000000")
+    assert httpx.get(url, headers=customer(sandbox)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda b: b.pop("stage"),
+        lambda b: b.update(stage="beta"),
+        lambda b: b["accountLinkRequest"].update(type="IMPLICIT"),
+        lambda b: b["accountLinkRequest"].pop("authCode"),
+        lambda b: b["accountLinkRequest"].update(redirectUri="http://plain.example/cb"),
+        lambda b: b["accountLinkRequest"].update(codeVerifier="short"),
+        lambda b: b.pop("accountLinkRequest"),
+    ],
+)
+def test_bad_link_bodies_are_400(sandbox: Any, mutate: Any) -> None:
+    body = link_body(partner_code(sandbox))
+    mutate(body)
+    response = httpx.post(customer_url(sandbox.urls.eu), headers=customer(sandbox), json=body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "INVALID_REQUEST_BODY"
+
+
+def test_link_needs_json_content_type(sandbox: Any) -> None:
+    response = httpx.post(
+        customer_url(sandbox.urls.eu), headers=customer(sandbox), content=b"stage=live"
+    )
+    assert response.status_code == 415
+
+
+def _link(sandbox: Any, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(customer_url(sandbox.urls.eu), headers=customer(sandbox), json=body)
+
+
+def _not_linked(sandbox: Any) -> bool:
+    status = httpx.get(customer_url(sandbox.urls.eu), headers=customer(sandbox)).json()
+    return status["status"] == "NO_ASSOCIATION" and status["accountLink"]["status"] == "NOT_LINKED"
+
+
+def test_partner_code_is_single_use(sandbox: Any) -> None:
+    code = partner_code(sandbox)
+    assert _link(sandbox, link_body(code)).status_code == 201
+    reused = _link(sandbox, link_body(code))
+    assert reused.status_code == 400 and "already used" in reused.json()["message"]
+
+
+def test_partner_code_expires(sandbox: Any) -> None:
+    code = partner_code(sandbox)
+    sandbox.clock.advance(301)
+    response = _link(sandbox, link_body(code))
+    assert response.status_code == 400 and "expired" in response.json()["message"]
+    assert _not_linked(sandbox)
+
+
+def test_partner_code_redirect_mismatch(sandbox: Any) -> None:
+    body = link_body(partner_code(sandbox), redirect_uri="https://layla.amazon.com/other")
+    response = _link(sandbox, body)
+    assert response.status_code == 400 and response.json()["code"] == "ACCOUNT_LINK_FAILED"
+    assert _not_linked(sandbox)
+
+
+def test_partner_pkce(sandbox: Any) -> None:
+    verifier, challenge = pkce_pair()
+    wrong, _ = pkce_pair()
+    assert (
+        _link(
+            sandbox, link_body(partner_code(sandbox, challenge=challenge), codeVerifier=wrong)
+        ).status_code
+        == 400
+    )
+    assert _not_linked(sandbox)
+    ok = _link(
+        sandbox, link_body(partner_code(sandbox, challenge=challenge), codeVerifier=verifier)
+    )
+    assert ok.status_code == 201
+
+
+def test_re_enable_after_disable_changes_user_id(sandbox: Any) -> None:
+    httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0})
+    first = _link(sandbox, link_body(partner_code(sandbox))).json()["user"]["id"]
+    httpx.delete(customer_url(sandbox.urls.eu), headers=customer(sandbox))
+    second = _link(sandbox, link_body(partner_code(sandbox))).json()["user"]["id"]
+    assert first != second

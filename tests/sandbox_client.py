@@ -1,0 +1,79 @@
+"""Plain-httpx helpers for driving the sandbox in tests (a scripted browser and partner)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+
+SKILL_TRIVIA = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
+SKILL_WEATHER = "amzn1.ask.skill.00000000-0000-4000-8000-000000000002"
+SKILL_FLAKY = "amzn1.ask.skill.00000000-0000-4000-8000-000000000003"
+SKILL_OTHER = "amzn1.ask.skill.00000000-0000-4000-8000-000000000004"
+CLIENT_ID = "amzn1.application-oa2-client.sandbox"
+CLIENT_SECRET = "sandbox-client-secret"
+PARTNER_CLIENT = "alexa-skill-sandbox"
+PARTNER_REDIRECT = "https://pitangui.amazon.com/api/skill/link/SANDBOX"
+SMAPI = "alexa::ask:skills:readwrite alexa::ask:skills:test"
+CUSTOMER_SCOPE = "alexa::skills:account_linking"
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def bearer(token: object) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+def consent(
+    authorize_url: str, params: dict[str, str], account: str = "developer", decision: str = "allow"
+) -> httpx.Response:
+    """Act as the browser: load the consent page, pick an account, press Allow or Deny."""
+    with httpx.Client() as browser:
+        page = browser.get(authorize_url, params=params)
+        page.raise_for_status()
+        fields = dict(
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)
+        )
+        fields = {k: v.replace("&amp;", "&").replace("&quot;", '"') for k, v in fields.items()}
+        action = urlsplit(authorize_url)._replace(path="/ap/oa", query="").geturl()
+        return browser.post(action, data=fields | {"account": account, "decision": decision})
+
+
+def redirect_params(response: httpx.Response) -> dict[str, str]:
+    assert response.status_code == 302, response.text
+    query = urlsplit(response.headers["location"]).query
+    return {k: v[0] for k, v in parse_qs(query).items()}
+
+
+def partner_code(
+    sandbox: Any, redirect_uri: str = PARTNER_REDIRECT, challenge: str | None = None
+) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": PARTNER_CLIENT,
+        "redirect_uri": redirect_uri,
+        "state": "s1",
+    }
+    if challenge:
+        params |= {"code_challenge": challenge, "code_challenge_method": "S256"}
+    response = httpx.get(sandbox.urls.partner_authorize_url + "?" + urlencode(params))
+    return redirect_params(response)["code"]
+
+
+def link_body(
+    code: str, stage: str = "live", redirect_uri: str = PARTNER_REDIRECT, **extra: str
+) -> dict[str, Any]:
+    return {
+        "stage": stage,
+        "accountLinkRequest": {"redirectUri": redirect_uri, "authCode": code, "type": "AUTH_CODE"}
+        | extra,
+    }
