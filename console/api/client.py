@@ -1,0 +1,528 @@
+"""The Skill Enablement API client: the seven operations over one reused httpx.AsyncClient.
+
+Policy lives in `retry` and `regions` (pure); this module does the I/O, records one Attempt per
+HTTP attempt, and turns final answers into models or `errors` values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from console.api import validation
+from console.api.errors import (
+    AuthError,
+    ConsoleError,
+    ForbiddenError,
+    NetworkError,
+    NotFoundError,
+    ProtocolError,
+    ServerError,
+    ThrottledError,
+    ValidationError,
+    WrongEndpointError,
+)
+from console.api.models import (
+    ENABLED,
+    NOT_ENABLED,
+    Attempt,
+    CustomerStatus,
+    OperationResult,
+    Region,
+    Stage,
+)
+from console.api.parsing import error_fields, parse_customer_status, parse_endpoints
+from console.api.redact import redact
+from console.api.regions import DEFAULT_ENDPOINTS, EndpointMemory, dedupe, fallback_candidates
+from console.api.retry import Action, Outcome, RetryPolicy, decide, parse_retry_after
+from console.api.tokens import TokenProvider
+
+__all__ = ["ApiSettings", "SkillApiClient"]
+
+USER_AGENT = "skill-enablement-console/0.1"
+AttemptListener = Callable[[Attempt], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    endpoints: Mapping[Region, str] = field(default_factory=lambda: dict(DEFAULT_ENDPOINTS))
+    timeout: float = 15.0  # seconds per request (read/write/pool)
+    connect_timeout: float = 5.0
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @property
+    def owner_endpoint(self) -> str:
+        return self.endpoints[Region.NA].rstrip("/")
+
+
+@dataclass
+class _Action:
+    """One user action: its deadline and every attempt made for it."""
+
+    name: str
+    deadline_at: float
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def remaining(self) -> float:
+        return self.deadline_at - time.monotonic()
+
+
+@dataclass(frozen=True)
+class _Reply:
+    action: Action
+    endpoint: str
+    status: int | None
+    body: bytes
+    code: str | None
+    transport_error: str | None
+    sent: bool
+
+
+class SkillApiClient:
+    """Typed async access to operations 1–7; one instance per profile, reused for every call."""
+
+    def __init__(
+        self,
+        settings: ApiSettings,
+        tokens: TokenProvider,
+        *,
+        on_attempt: AttemptListener | None = None,
+        memory: EndpointMemory | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.tokens = tokens
+        self.memory = memory or EndpointMemory()
+        self._listeners: list[AttemptListener] = [on_attempt] if on_attempt else []
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not crypto)
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    def add_listener(self, listener: AttemptListener) -> None:
+        self._listeners.append(listener)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- owner operations 1-3 -----------------------------------------------------------------
+
+    async def enable(self, skill_id: str, stage: str | Stage) -> OperationResult:
+        return await self._owner("enable", "PUT", skill_id, stage, frozenset({204}))
+
+    async def disable(self, skill_id: str, stage: str | Stage) -> OperationResult:
+        return await self._owner("disable", "DELETE", skill_id, stage, frozenset({204}))
+
+    async def get_enablement(self, skill_id: str, stage: str | Stage) -> OperationResult:
+        return await self._owner("status", "GET", skill_id, stage, frozenset({204, 404}))
+
+    async def _owner(
+        self, name: str, method: str, skill_id: str, stage: str | Stage, ok: frozenset[int]
+    ) -> OperationResult:
+        skill_id = validation.check_skill_id(skill_id)
+        stage = validation.check_stage(stage)
+        action = self._new_action(name)
+        path = f"/v1/skills/{skill_id}/stages/{stage.value}/enablement"
+        reply = await self._exchange(action, method, self.settings.owner_endpoint, path, ok)
+        self._raise_unless_done(reply, action)
+        if name == "status":
+            state = ENABLED if reply.status == 204 else NOT_ENABLED
+        else:
+            state = ENABLED if name == "enable" else NOT_ENABLED
+        return OperationResult(
+            operation=name,
+            skill_id=skill_id,
+            stage=stage.value,
+            state=state,
+            endpoint=reply.endpoint,
+            attempts=tuple(action.attempts),
+        )
+
+    # --- customer operations 4-7 --------------------------------------------------------------
+
+    async def find_endpoint(self) -> OperationResult:
+        action = self._new_action("customer-endpoint")
+        endpoints, answered = await self._discover(action)
+        if len(endpoints) == 1:
+            self.memory.remember(self.tokens.identity(), endpoints[0])
+        return OperationResult(
+            operation="customer-endpoint",
+            endpoint=answered,
+            endpoints=tuple(endpoints),
+            attempts=tuple(action.attempts),
+        )
+
+    async def customer_status(self, skill_id: str) -> OperationResult:
+        skill_id = validation.check_skill_id(skill_id)
+        action = self._new_action("customer-status")
+        reply = await self._customer(action, "GET", skill_id, frozenset({200}))
+        return self._status_result(action, "customer-status", skill_id, reply)
+
+    async def link(
+        self,
+        skill_id: str,
+        stage: str | Stage,
+        auth_code: str,
+        redirect_uri: str,
+        code_verifier: str | None = None,
+    ) -> OperationResult:
+        """Operation 5; never blindly repeated after a 5xx or an ambiguous network failure."""
+        skill_id = validation.check_skill_id(skill_id)
+        stage = validation.check_stage(stage)
+        validation.check_auth_code(auth_code)
+        validation.check_redirect_uri(redirect_uri)
+        verifier = validation.check_code_verifier(code_verifier)
+        link: dict[str, str] = {
+            "redirectUri": redirect_uri,
+            "authCode": auth_code,
+            "type": "AUTH_CODE",
+        }
+        if verifier:
+            link["codeVerifier"] = verifier
+        body = {"stage": stage.value, "accountLinkRequest": link}
+        action = self._new_action("customer-enable")
+        reply = await self._customer(
+            action, "POST", skill_id, frozenset({200, 201}), body=body, idempotent=False
+        )
+        if reply.action is not Action.DONE:
+            return await self._reconcile(action, skill_id, stage, reply)
+        return self._status_result(action, "customer-enable", skill_id, reply)
+
+    async def unlink(self, skill_id: str) -> OperationResult:
+        skill_id = validation.check_skill_id(skill_id)
+        action = self._new_action("customer-disable")
+        reply = await self._customer(action, "DELETE", skill_id, frozenset({200, 204}))
+        return OperationResult(
+            operation="customer-disable",
+            skill_id=skill_id,
+            state="DISABLED",
+            account_link="NOT_LINKED",
+            endpoint=reply.endpoint,
+            attempts=tuple(action.attempts),
+        )
+
+    async def _discover(self, action: _Action) -> tuple[list[str], str]:
+        """Operation 4 on NA; a 5xx after retries falls back to NA, EU, FE in order."""
+        base = self.settings.owner_endpoint
+        reply = await self._exchange(action, "GET", base, "/v1/alexaApiEndpoint", frozenset({200}))
+        if reply.action is Action.DONE:
+            return dedupe(parse_endpoints(reply.body, base, reply.status or 0)), base
+        if reply.status is not None and reply.status >= 500:
+            return fallback_candidates(self.settings.endpoints), base
+        raise self._error(reply, action)
+
+    async def _customer(
+        self,
+        action: _Action,
+        method: str,
+        skill_id: str,
+        ok: frozenset[int],
+        *,
+        body: dict[str, Any] | None = None,
+        idempotent: bool = True,
+    ) -> _Reply:
+        """Run a customer operation on the remembered endpoint or each candidate in order.
+
+        Returns a DONE reply, or (operation 5 only) an ambiguous failure to reconcile.
+        """
+        identity = self.tokens.identity()
+        path = f"/v1/users/~current/skills/{skill_id}/enablement"
+        remembered = self.memory.get(identity)
+        candidates = [remembered] if remembered else (await self._discover(action))[0]
+        rediscovered = remembered is None
+        index = 0
+        while index < len(candidates):
+            base = candidates[index]
+            more = index < len(candidates) - 1
+            reply = await self._exchange(
+                action, method, base, path, ok, body=body, idempotent=idempotent, more=more
+            )
+            if reply.action is Action.DONE:
+                self.memory.remember(identity, base)
+                return reply
+            if reply.action is Action.NEXT_ENDPOINT:
+                index += 1
+                continue
+            if reply.status == 400 and reply.code == "incorrectEndpoint" and not rediscovered:
+                self.memory.forget(identity)  # the customer moved: find the endpoint again
+                candidates, index, rediscovered = (await self._discover(action))[0], 0, True
+                continue
+            if not idempotent and _ambiguous(reply):
+                return reply
+            raise self._error(reply, action)
+        raise WrongEndpointError(
+            "No regional endpoint accepted this customer",
+            endpoint=candidates[-1] if candidates else None,
+            attempts=action.attempts,
+        )
+
+    async def _reconcile(
+        self, action: _Action, skill_id: str, stage: Stage, failed: _Reply
+    ) -> OperationResult:
+        """After an ambiguous failure of operation 5, read the state instead of repeating it."""
+        path = f"/v1/users/~current/skills/{skill_id}/enablement"
+        check = await self._exchange(action, "GET", failed.endpoint, path, frozenset({200}))
+        original = self._error(failed, action)
+        if check.action is not Action.DONE:
+            original.hint = (
+                "The enable request may or may not have taken effect and the state could not "
+                "be read: run a status check before trying again."
+            )
+            raise original
+        status = parse_customer_status(check.body, failed.endpoint, check.status or 0)
+        if status.status in ("ENABLED", "ENABLING") and status.stage in (None, stage.value):
+            return self._result(action, "customer-enable", skill_id, status, failed.endpoint)
+        original.hint = (
+            f"The skill is not enabled (status {status.status}). The partner code may have "
+            "been used up: get a fresh partner code and try again."
+        )
+        raise original
+
+    def _status_result(
+        self, action: _Action, name: str, skill_id: str, reply: _Reply
+    ) -> OperationResult:
+        status = parse_customer_status(reply.body, reply.endpoint, reply.status or 0)
+        return self._result(action, name, skill_id, status, reply.endpoint)
+
+    def _result(
+        self, action: _Action, name: str, skill_id: str, status: CustomerStatus, endpoint: str
+    ) -> OperationResult:
+        return OperationResult(
+            operation=name,
+            skill_id=skill_id,
+            stage=status.stage,
+            state=status.status,
+            account_link=status.account_link,
+            endpoint=endpoint,
+            attempts=tuple(action.attempts),
+        )
+
+    # --- one request with retries -------------------------------------------------------------
+
+    def _new_action(self, name: str) -> _Action:
+        return _Action(name, time.monotonic() + self.settings.policy.deadline)
+
+    async def _exchange(
+        self,
+        action: _Action,
+        method: str,
+        base: str,
+        path: str,
+        ok: frozenset[int],
+        *,
+        body: dict[str, Any] | None = None,
+        idempotent: bool = True,
+        more: bool = False,
+    ) -> _Reply:
+        """Send one logical request, retrying and refreshing per policy; never raises HTTP."""
+        token = await self._token(action, base)
+        refreshed = False
+        tries = 0
+        url = base.rstrip("/") + path
+        while True:
+            tries += 1
+            reply, outcome, elapsed, started = await self._send(
+                action, method, url, base, token, body
+            )
+            decision = decide(
+                outcome,
+                success=ok,
+                attempt=tries,
+                policy=self.settings.policy,
+                remaining=action.remaining(),
+                refreshed=refreshed,
+                idempotent=idempotent,
+                more_candidates=more,
+                rng=self._rng,
+            )
+            self._record(action, method, url, reply, elapsed, started, decision.describe())
+            if decision.action is Action.REFRESH:
+                token = await self._refresh(action, base, token)
+                refreshed = True
+                continue
+            if decision.action is Action.RETRY:
+                await self._sleep(decision.delay)
+                continue
+            return _Reply(
+                decision.action,
+                base.rstrip("/"),
+                reply.status,
+                reply.body,
+                reply.code,
+                reply.transport_error,
+                reply.sent,
+            )
+
+    async def _send(
+        self,
+        action: _Action,
+        method: str,
+        url: str,
+        base: str,
+        token: str,
+        body: dict[str, Any] | None,
+    ) -> tuple[_Reply, Outcome, float, datetime]:
+        started = datetime.now(UTC)
+        t0 = time.perf_counter()
+        remaining = action.remaining()
+        timeout = max(0.01, min(self.settings.timeout, remaining))
+        headers = {"Authorization": f"Bearer {token}"}
+        try:
+            if remaining <= 0:
+                raise httpx.ConnectTimeout("the deadline for this action has passed")
+            response = await self._http.request(
+                method,
+                url,
+                headers=headers,
+                json=body,
+                timeout=httpx.Timeout(timeout, connect=min(timeout, self.settings.connect_timeout)),
+            )
+            content = response.content
+        except httpx.TransportError as exc:
+            elapsed = (time.perf_counter() - t0) * 1000
+            sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            text = redact(_describe_transport(exc), token)
+            reply = _Reply(Action.FAIL, base, None, b"", None, text, sent)
+            return reply, Outcome(None, sent=sent), elapsed, started
+        elapsed = (time.perf_counter() - t0) * 1000
+        code, _ = error_fields(content) if response.status_code >= 400 else (None, None)
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        reply = _Reply(Action.FAIL, base, response.status_code, content, code, None, True)
+        return reply, Outcome(response.status_code, True, code, retry_after), elapsed, started
+
+    def _record(
+        self,
+        action: _Action,
+        method: str,
+        url: str,
+        reply: _Reply,
+        elapsed: float,
+        started: datetime,
+        decision: str,
+    ) -> None:
+        attempt = Attempt(
+            method=method,
+            url=url.split("?", 1)[0],
+            status=reply.status,
+            elapsed_ms=elapsed,
+            attempt=len(action.attempts) + 1,
+            decision=decision,
+            started_at=started,
+            error=reply.transport_error,
+        )
+        action.attempts.append(attempt)
+        for listener in self._listeners:
+            listener(attempt)
+
+    async def _token(self, action: _Action, base: str) -> str:
+        try:
+            return await self.tokens.access_token()
+        except ConsoleError as exc:
+            exc.attempts, exc.endpoint = tuple(action.attempts), exc.endpoint or base
+            raise
+
+    async def _refresh(self, action: _Action, base: str, rejected: str) -> str:
+        try:
+            return await self.tokens.refresh(rejected)
+        except ConsoleError as exc:
+            exc.attempts, exc.endpoint = tuple(action.attempts), exc.endpoint or base
+            raise
+
+    def _raise_unless_done(self, reply: _Reply, action: _Action) -> None:
+        if reply.action is not Action.DONE:
+            raise self._error(reply, action)
+
+    def _error(self, reply: _Reply, action: _Action) -> ConsoleError:
+        return error_for(
+            reply.status,
+            reply.code,
+            reply.body,
+            reply.endpoint,
+            reply.transport_error,
+            reply.sent,
+            action.attempts,
+        )
+
+
+def _ambiguous(reply: _Reply) -> bool:
+    """A failure after which operation 5 may or may not have happened."""
+    if reply.status is None:
+        return reply.sent
+    return reply.status >= 500
+
+
+def _describe_transport(exc: httpx.TransportError) -> str:
+    kinds = {
+        httpx.ConnectTimeout: "connection timed out",
+        httpx.ConnectError: "could not connect",
+        httpx.ReadTimeout: "no answer before the timeout",
+        httpx.WriteTimeout: "timed out while sending",
+        httpx.PoolTimeout: "no free connection before the timeout",
+        httpx.RemoteProtocolError: "the connection was dropped",
+        httpx.ReadError: "the connection broke while reading",
+        httpx.WriteError: "the connection broke while sending",
+    }
+    for kind, text in kinds.items():
+        if isinstance(exc, kind):
+            return text
+    return type(exc).__name__
+
+
+def error_for(
+    status: int | None,
+    code: str | None,
+    body: bytes,
+    endpoint: str,
+    transport_error: str | None,
+    sent: bool,
+    attempts: list[Attempt],
+) -> ConsoleError:
+    """The error value for a final, unsuccessful answer."""
+    n = len(attempts)
+    tries = f"after {n} attempt{'s' if n != 1 else ''}"
+    _, server_message = error_fields(body)
+    detail = f": {redact(server_message)}" if server_message else ""
+    common: dict[str, Any] = {
+        "endpoint": endpoint,
+        "http_status": status,
+        "code": code,
+        "attempts": attempts,
+    }
+    if status is None:
+        return NetworkError(
+            f"Network failure, {transport_error or 'no answer'} ({tries})", **common
+        )
+    if status == 401:
+        return AuthError(
+            f"The service refused the login even after a token refresh{detail}", **common
+        )
+    if status == 403:
+        return ForbiddenError(f"Not allowed{detail}", **common)
+    if status == 404:
+        return NotFoundError(f"Not found{detail}", **common)
+    if status == 400 and code == "incorrectEndpoint":
+        return WrongEndpointError(f"Wrong regional endpoint for this customer{detail}", **common)
+    if status == 400:
+        return ValidationError(
+            f"The service refused the request{detail}",
+            hint="Correct the request (skill ID, stage, partner code or redirect URI) and retry.",
+            **common,
+        )
+    if status == 429:
+        return ThrottledError(f"Throttled by the service ({tries})", **common)
+    if status >= 500:
+        return ServerError(f"The service failed with {status} ({tries}){detail}", **common)
+    return ProtocolError(f"Unexpected answer {status}{detail}", **common)

@@ -1,0 +1,99 @@
+"""Token providers for the API client: static (env) and refreshing (LWA, single-flight)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+
+from console.api.errors import AuthError
+from console.auth.token_endpoint import LwaClient, TokenSet
+
+__all__ = ["RefreshingTokenProvider", "StaticTokenProvider", "identity_of"]
+
+
+def identity_of(secret: str) -> str:
+    """A stable, non-secret key for a login: a truncated SHA-256 of its refresh token."""
+    return "id-" + hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+class StaticTokenProvider:
+    """A fixed access token (SKILL_CONSOLE_ACCESS_TOKEN); it cannot be refreshed."""
+
+    def __init__(self, access_token: str) -> None:
+        self._token = access_token
+
+    async def access_token(self) -> str:
+        return self._token
+
+    async def refresh(self, rejected: str) -> str:
+        raise AuthError(
+            "The access token was refused and there is no refresh token to renew it",
+            hint="Set SKILL_CONSOLE_REFRESH_TOKEN (with client id and secret) or log in again.",
+        )
+
+    def identity(self) -> str:
+        return identity_of(self._token)
+
+
+class RefreshingTokenProvider:
+    """Access tokens from an LWA refresh token; concurrent 401s cause exactly one refresh."""
+
+    def __init__(
+        self,
+        lwa: LwaClient,
+        refresh_token: str,
+        *,
+        current: TokenSet | None = None,
+        on_refreshed: Callable[[TokenSet], None] | None = None,
+        on_revoked: Callable[[], None] | None = None,
+    ) -> None:
+        self._lwa = lwa
+        self._refresh_token = refresh_token
+        self._current = current
+        self._on_refreshed = on_refreshed
+        self._on_revoked = on_revoked
+        self._lock = asyncio.Lock()
+        self._identity = identity_of(refresh_token)
+        self._ended = False
+        self.refresh_count = 0
+
+    @property
+    def tokens(self) -> TokenSet | None:
+        return self._current
+
+    async def access_token(self) -> str:
+        current = self._current
+        if current is not None and not current.expired():
+            return current.access_token
+        return await self.refresh(current.access_token if current else "")
+
+    async def refresh(self, rejected: str) -> str:
+        async with self._lock:
+            if self._ended:
+                raise AuthError("The login has ended (the refresh token was revoked)")
+            current = self._current
+            if current is not None and current.access_token != rejected and not current.expired():
+                return current.access_token  # someone else refreshed while we waited
+            try:
+                fresh = await self._lwa.refresh(self._refresh_token)
+            except AuthError as exc:
+                if exc.code in ("invalid_grant", "invalid_client", "unauthorized_client"):
+                    self._end()
+                raise
+            self.refresh_count += 1
+            self._current = fresh
+            if fresh.refresh_token and fresh.refresh_token != self._refresh_token:
+                self._refresh_token = fresh.refresh_token
+            if self._on_refreshed:
+                self._on_refreshed(fresh)
+            return fresh.access_token
+
+    def identity(self) -> str:
+        return self._identity
+
+    def _end(self) -> None:
+        self._ended = True
+        self._current = None
+        if self._on_revoked:
+            self._on_revoked()

@@ -1,0 +1,380 @@
+"""skillctl: the command-line face over the service layer (a stable contract; see DESIGN.md).
+
+Exit codes: 0 success (status: enabled); 2 bad input, nothing sent; 3 authentication;
+4 not enabled / not found / NO_ASSOCIATION; 5 throttled or server error after retries;
+6 network error; 1 anything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from console.api.errors import (
+    AuthError,
+    ConsoleError,
+    NetworkError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
+    ValidationError,
+)
+from console.api.models import NOT_ENABLED, Attempt, OperationResult
+from console.api.redact import redact
+from console.api.regions import EndpointMemory
+from console.api.tokens import TokenProvider
+from console.auth.provider import RefreshingTokenProvider, StaticTokenProvider
+from console.auth.token_endpoint import LwaClient
+from console.config import RuntimeState, api_settings, lwa_settings
+from console.services import ConsoleService
+from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_code
+
+STAGES = click.Choice(["development", "live"])
+NOT_FOUND_STATES = frozenset({NOT_ENABLED, "NO_ASSOCIATION"})
+Operation = Callable[[ConsoleService], Awaitable[OperationResult]]
+
+
+@dataclass
+class Options:
+    profile: str
+    sandbox: bool
+    as_json: bool
+    verbose: bool
+
+
+def exit_code_for(error: ConsoleError) -> int:
+    if isinstance(error, ValidationError):
+        return 2
+    if isinstance(error, AuthError):
+        return 3
+    if isinstance(error, NotFoundError):
+        return 4
+    if isinstance(error, ThrottledError | ServerError):
+        return 5
+    if isinstance(error, NetworkError):
+        return 6
+    return 1
+
+
+def attempt_line(attempt: Attempt) -> str:
+    status = attempt.status if attempt.status is not None else "---"
+    extra = f" ({attempt.error})" if attempt.error else ""
+    return (
+        f"#{attempt.attempt} {attempt.method} {attempt.url} → {status} "
+        f"{attempt.elapsed_ms:.0f} ms, {attempt.decision}{extra}"
+    )
+
+
+def token_provider(env: Mapping[str, str]) -> TokenProvider:
+    """From SKILL_CONSOLE_REFRESH_TOKEN (+ client) or SKILL_CONSOLE_ACCESS_TOKEN."""
+    lwa = lwa_settings(env)
+    refresh = env.get("SKILL_CONSOLE_REFRESH_TOKEN")
+    access = env.get("SKILL_CONSOLE_ACCESS_TOKEN")
+    if refresh:
+        if not lwa.client_id:
+            raise AuthError(
+                "A refresh token is set but no LWA client id",
+                hint="Set SKILL_CONSOLE_CLIENT_ID and SKILL_CONSOLE_CLIENT_SECRET.",
+            )
+        client = LwaClient(lwa.token_url, lwa.client_id, lwa.client_secret)
+        return RefreshingTokenProvider(client, refresh)
+    if access:
+        return StaticTokenProvider(access)
+    raise AuthError(
+        "Not logged in: no access or refresh token",
+        hint="Set SKILL_CONSOLE_REFRESH_TOKEN (with SKILL_CONSOLE_CLIENT_ID/SECRET) or "
+        "SKILL_CONSOLE_ACCESS_TOKEN, or try it out with --sandbox.",
+    )
+
+
+@contextlib.contextmanager
+def environment(opts: Options, account: str) -> Iterator[dict[str, str]]:
+    """The effective SKILL_CONSOLE_* settings; with --sandbox, a running sandbox's."""
+    env = dict(os.environ)
+    if not opts.sandbox:
+        yield env
+        return
+    from console.sandbox.server import SandboxServer  # only paid for with --sandbox
+
+    account = env.get("SKILL_CONSOLE_SANDBOX_ACCOUNT", account)
+    with SandboxServer(port_base=0) as server:
+        for key in list(env):
+            if key.startswith("SKILL_CONSOLE_") and key.endswith("_TOKEN"):
+                del env[key]
+        env.update(server.env(account))
+        env["SKILL_CONSOLE_PARTNER_AUTHORIZE_URL"] = server.urls.partner_authorize_url
+        yield env
+
+
+def result_json(result: OperationResult | None, error: ConsoleError | None, **base: Any) -> str:
+    attempts = result.attempts if result else (error.attempts if error else ())
+    payload: dict[str, Any] = {
+        "ok": error is None and (result is None or result.state not in NOT_FOUND_STATES),
+        "operation": base.get("operation"),
+        "skill_id": base.get("skill_id"),
+        "stage": base.get("stage"),
+        "state": result.state if result else None,
+        "account_link": result.account_link if result else None,
+        "endpoint": result.endpoint if result else (error.endpoint if error else None),
+        "attempts": [
+            {
+                "method": a.method,
+                "url": a.url,
+                "status": a.status,
+                "elapsed_ms": round(a.elapsed_ms, 1),
+                "decision": a.decision,
+            }
+            for a in attempts
+        ],
+    }
+    if result is not None and result.endpoints:
+        payload["endpoints"] = list(result.endpoints)
+    if result is not None and result.stage and not payload["stage"]:
+        payload["stage"] = result.stage
+    if error is not None:
+        payload["error"] = error.to_dict()
+    return redact(json.dumps(payload))
+
+
+def human(result: OperationResult) -> str:
+    n = len(result.attempts)
+    where = f"{result.endpoint}, {n} attempt{'s' if n != 1 else ''}"
+    if result.operation == "customer-endpoint":
+        return "\n".join(result.endpoints) + f"\n({where})"
+    parts = [result.state or "DONE"]
+    if result.skill_id:
+        parts.append(result.skill_id)
+    if result.stage:
+        parts.append(result.stage)
+    if result.account_link:
+        parts.append(f"account link {result.account_link}")
+    return "  ".join(parts) + f"  ({where})"
+
+
+def run(opts: Options, operation: str, account: str, call: Operation, **base: Any) -> int:
+    """Run one use case and report it; returns the exit code."""
+    base["operation"] = operation
+    result: OperationResult | None = None
+    error: ConsoleError | None = None
+    try:
+        result = asyncio.run(_run_async(opts, account, call))
+    except ConsoleError as exc:
+        error = exc
+    except KeyboardInterrupt:
+        click.echo("interrupted: the last request may or may not have completed", err=True)
+        return 130
+    if opts.as_json:
+        click.echo(result_json(result, error, **base))
+    elif result is not None:
+        click.echo(redact(human(result)))
+    if error is not None:
+        if not opts.as_json:
+            where = f" ({error.endpoint})" if error.endpoint else ""
+            click.echo(redact(f"error: {error.message}{where}"), err=True)
+            click.echo(redact(f"hint: {error.hint}"), err=True)
+        return exit_code_for(error)
+    return 4 if result is not None and result.state in NOT_FOUND_STATES else 0
+
+
+async def _run_async(opts: Options, account: str, call: Operation) -> OperationResult:
+    with environment(opts, account) as env:
+        settings = api_settings(env)
+        tokens = token_provider(env)
+        if opts.sandbox:  # a fresh sandbox on new ports: nothing remembered applies
+            memory = EndpointMemory()
+        else:
+            state = RuntimeState()
+            memory = EndpointMemory(state.endpoints(), on_change=state.save_endpoints)
+        listener = _verbose_listener if opts.verbose else None
+        async with ConsoleService(settings, tokens, on_attempt=listener, memory=memory) as svc:
+            svc.env = env  # type: ignore[attr-defined]  # for sandbox conveniences below
+            return await call(svc)
+
+
+def _verbose_listener(attempt: Attempt) -> None:
+    click.echo(redact(attempt_line(attempt)), err=True)
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--profile", default="default", show_default=True, help="Settings profile.")
+@click.option("--sandbox", is_flag=True, help="Start the embedded sandbox and use it.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every HTTP attempt to stderr.")
+@click.pass_context
+def cli(ctx: click.Context, profile: str, sandbox: bool, as_json: bool, verbose: bool) -> None:
+    """Enable, disable and check Alexa skills; look up customers' skill status."""
+    ctx.obj = Options(profile, sandbox, as_json, verbose)
+
+
+@cli.command()
+@click.argument("skill_id")
+@click.option("--stage", type=STAGES, default="development", show_default=True)
+@click.pass_obj
+def status(opts: Options, skill_id: str, stage: str) -> None:
+    """Owner: is this stage enabled? (exit 0 enabled, 4 not enabled)"""
+    sys.exit(
+        run(
+            opts,
+            "status",
+            "developer",
+            lambda s: s.check(skill_id, stage),
+            skill_id=skill_id,
+            stage=stage,
+        )
+    )
+
+
+@cli.command()
+@click.argument("skill_id")
+@click.option("--stage", type=STAGES, default="development", show_default=True)
+@click.pass_obj
+def enable(opts: Options, skill_id: str, stage: str) -> None:
+    """Owner: enable this stage (the other stage is disabled)."""
+    sys.exit(
+        run(
+            opts,
+            "enable",
+            "developer",
+            lambda s: s.enable(skill_id, stage),
+            skill_id=skill_id,
+            stage=stage,
+        )
+    )
+
+
+@cli.command()
+@click.argument("skill_id")
+@click.option("--stage", type=STAGES, default="development", show_default=True)
+@click.pass_obj
+def disable(opts: Options, skill_id: str, stage: str) -> None:
+    """Owner: disable this stage."""
+    sys.exit(
+        run(
+            opts,
+            "disable",
+            "developer",
+            lambda s: s.disable(skill_id, stage),
+            skill_id=skill_id,
+            stage=stage,
+        )
+    )
+
+
+@cli.group()
+def customer() -> None:
+    """Customer operations (routed to the customer's region)."""
+
+
+CUSTOMER = "customer-ambiguous"
+
+
+@customer.command("endpoint")
+@click.pass_obj
+def customer_endpoint(opts: Options) -> None:
+    """The customer's API endpoint(s)."""
+    sys.exit(run(opts, "customer-endpoint", CUSTOMER, lambda s: s.find_endpoint()))
+
+
+@customer.command("status")
+@click.argument("skill_id")
+@click.pass_obj
+def customer_status(opts: Options, skill_id: str) -> None:
+    """Customer: skill and account-link status."""
+    sys.exit(
+        run(
+            opts,
+            "customer-status",
+            CUSTOMER,
+            lambda s: s.customer_status(skill_id),
+            skill_id=skill_id,
+        )
+    )
+
+
+@customer.command("enable")
+@click.argument("skill_id")
+@click.option("--stage", type=STAGES, required=True)
+@click.option("--auth-code", help="Partner authorization code (with --sandbox: fetched).")
+@click.option("--redirect-uri", help="Redirect URI used to obtain the code.")
+@click.option("--code-verifier", help="PKCE verifier, for partners that use PKCE.")
+@click.pass_obj
+def customer_enable(
+    opts: Options,
+    skill_id: str,
+    stage: str,
+    auth_code: str | None,
+    redirect_uri: str | None,
+    code_verifier: str | None,
+) -> None:
+    """Customer: enable the skill and link the account."""
+    if not opts.sandbox and (not auth_code or not redirect_uri):
+        raise click.UsageError("--auth-code and --redirect-uri are required (unless --sandbox)")
+
+    async def call(svc: ConsoleService) -> OperationResult:
+        code, uri = auth_code, redirect_uri or SANDBOX_PARTNER_REDIRECT
+        if not code:
+            env: dict[str, str] = svc.env  # type: ignore[attr-defined]
+            code = await fetch_partner_code(
+                env["SKILL_CONSOLE_PARTNER_AUTHORIZE_URL"], redirect_uri=uri
+            )
+        return await svc.link(skill_id, stage, code, uri, code_verifier)
+
+    sys.exit(run(opts, "customer-enable", CUSTOMER, call, skill_id=skill_id, stage=stage))
+
+
+@customer.command("disable")
+@click.argument("skill_id")
+@click.pass_obj
+def customer_disable(opts: Options, skill_id: str) -> None:
+    """Customer: disable the skill and unlink the account."""
+    sys.exit(
+        run(opts, "customer-disable", CUSTOMER, lambda s: s.unlink(skill_id), skill_id=skill_id)
+    )
+
+
+@cli.command("sandbox")
+@click.option(
+    "--port-base",
+    type=int,
+    default=8700,
+    show_default=True,
+    help="Hub N, NA N+1, EU N+2, FE N+3, partner N+4 (0: ephemeral).",
+)
+@click.option("--json", "json_flag", is_flag=True, help="Print one JSON line of addresses.")
+@click.option("--fault", multiple=True, help="e.g. route=enable,status=503,count=2")
+@click.option("--transition-delay", type=float, default=2.0, show_default=True)
+@click.pass_obj
+def sandbox_command(
+    opts: Options,
+    port_base: int,
+    json_flag: bool,
+    fault: tuple[str, ...],
+    transition_delay: float,
+) -> None:
+    """Run the sandbox in the foreground (Ctrl-C stops it)."""
+    from console.sandbox.cli import run_foreground
+
+    sys.exit(
+        run_foreground(
+            port_base, json_flag or opts.as_json, faults=fault, transition_delay=transition_delay
+        )
+    )
+
+
+def main() -> None:
+    cli.main(prog_name="skillctl")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Where settings come from: environment overrides, the sandbox, and runtime state on disk.
+
+Secrets never pass through here to disk: the runtime state file holds only remembered
+endpoints keyed by a hash of the login, and settings hold no tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from console.api.client import ApiSettings
+from console.api.errors import ValidationError
+from console.api.models import Region
+from console.api.regions import DEFAULT_ENDPOINTS
+from console.api.retry import RetryPolicy
+
+__all__ = [
+    "APP_NAME",
+    "LwaSettings",
+    "RuntimeState",
+    "api_settings",
+    "lwa_settings",
+    "state_dir",
+]
+
+APP_NAME = "skill-console"
+DEFAULT_AUTHORIZE_URL = "https://www.amazon.com/ap/oa"
+DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"  # noqa: S105 (a URL)
+ENV_PREFIX = "SKILL_CONSOLE_"
+
+
+@dataclass(frozen=True)
+class LwaSettings:
+    authorize_url: str
+    token_url: str
+    client_id: str | None
+    client_secret: str | None = None
+
+    def __repr__(self) -> str:
+        return f"LwaSettings(token_url={self.token_url!r}, client_id={self.client_id!r})"
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValidationError(
+            f"{ENV_PREFIX}{name}={raw!r} is not a number",
+            hint=f"Set {ENV_PREFIX}{name} to a number of at least {minimum}, or unset it.",
+        ) from None
+    if value < minimum:
+        raise ValidationError(
+            f"{ENV_PREFIX}{name}={raw!r} is too small",
+            hint=f"Set {ENV_PREFIX}{name} to at least {minimum}.",
+        )
+    return value
+
+
+def parse_endpoints(raw: str) -> dict[Region, str]:
+    """`na=URL,eu=URL,fe=URL` (any subset) over the default hosts."""
+    endpoints = dict(DEFAULT_ENDPOINTS)
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        key, sep, url = part.partition("=")
+        try:
+            region = Region(key.strip().lower())
+        except ValueError:
+            region = None
+        url = url.strip().rstrip("/")
+        if not sep or region is None or not url.startswith(("http://", "https://")):
+            raise ValidationError(
+                f"{ENV_PREFIX}ENDPOINTS has a bad entry {part!r}",
+                hint="Use the form na=https://…,eu=https://…,fe=https://…",
+            )
+        endpoints[region] = url
+    return endpoints
+
+
+def api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
+    """API settings from defaults overridden by SKILL_CONSOLE_* variables."""
+    env = os.environ if env is None else env
+    endpoints = parse_endpoints(env.get(ENV_PREFIX + "ENDPOINTS", ""))
+    policy = RetryPolicy(
+        base=_number(env, "RETRY_BASE", 0.5, minimum=0.0),
+        max_attempts=int(_number(env, "MAX_ATTEMPTS", 5, minimum=1)),
+        deadline=_number(env, "DEADLINE", 60.0, minimum=0.1),
+    )
+    timeout = _number(env, "TIMEOUT", 15.0, minimum=0.05)
+    return ApiSettings(
+        endpoints=endpoints, timeout=timeout, connect_timeout=min(timeout, 5.0), policy=policy
+    )
+
+
+def lwa_settings(env: Mapping[str, str] | None = None) -> LwaSettings:
+    env = os.environ if env is None else env
+    return LwaSettings(
+        authorize_url=env.get(ENV_PREFIX + "LWA_AUTHORIZE_URL") or DEFAULT_AUTHORIZE_URL,
+        token_url=env.get(ENV_PREFIX + "LWA_TOKEN_URL") or DEFAULT_TOKEN_URL,
+        client_id=env.get(ENV_PREFIX + "CLIENT_ID") or None,
+        client_secret=env.get(ENV_PREFIX + "CLIENT_SECRET") or None,
+    )
+
+
+def state_dir() -> Path:
+    return Path(platformdirs.user_state_dir(APP_NAME))
+
+
+class RuntimeState:
+    """What the app learned (remembered endpoints), kept apart from user settings. Versioned."""
+
+    VERSION = 1
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or state_dir() / "state.json"
+
+    def endpoints(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("version") != self.VERSION:
+            return {}
+        known = data.get("endpoints")
+        if not isinstance(known, dict):
+            return {}
+        return {str(k): str(v) for k, v in known.items() if isinstance(v, str)}
+
+    def save_endpoints(self, endpoints: Mapping[str, str]) -> None:
+        """Atomic write; a failure to save only costs a rediscovery next time."""
+        payload = json.dumps({"version": self.VERSION, "endpoints": dict(endpoints)}, indent=2)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(payload)
+            Path(tmp).replace(self.path)
+        except OSError:
+            return

@@ -1,0 +1,65 @@
+"""Customer use cases: find the endpoint, read status, link and unlink, follow transitions."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable
+
+from console.api.client import SkillApiClient
+from console.api.models import OperationResult, Stage
+
+TRANSITIONAL = frozenset({"ENABLING", "DISABLING"})
+
+
+class CustomerService:
+    def __init__(
+        self,
+        client: SkillApiClient,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._client = client
+        self._sleep = sleep
+
+    async def find_endpoint(self) -> OperationResult:
+        return await self._client.find_endpoint()
+
+    async def status(self, skill_id: str) -> OperationResult:
+        return await self._client.customer_status(skill_id)
+
+    async def link(
+        self,
+        skill_id: str,
+        stage: str | Stage,
+        auth_code: str,
+        redirect_uri: str,
+        code_verifier: str | None = None,
+    ) -> OperationResult:
+        return await self._client.link(skill_id, stage, auth_code, redirect_uri, code_verifier)
+
+    async def unlink(self, skill_id: str) -> OperationResult:
+        return await self._client.unlink(skill_id)
+
+    async def follow(
+        self,
+        first: OperationResult,
+        *,
+        interval: float = 1.0,
+        limit: int = 60,
+        on_progress: Callable[[OperationResult], None] | None = None,
+    ) -> OperationResult:
+        """Poll status while the state is ENABLING/DISABLING; returns the final (or last) one.
+
+        Attempts of every poll are appended so the caller sees the whole story.
+        """
+        current = first
+        attempts = list(first.attempts)
+        for _ in range(limit):
+            if current.state not in TRANSITIONAL or current.skill_id is None:
+                break
+            await self._sleep(interval)
+            current = await self._client.customer_status(current.skill_id)
+            attempts.extend(current.attempts)
+            if on_progress:
+                on_progress(current)
+        return dataclasses.replace(current, operation=first.operation, attempts=tuple(attempts))
