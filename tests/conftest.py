@@ -32,7 +32,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
-    """Run async tests on a qasync loop so they can drive Qt widgets (see QT-ASYNC-NOTES)."""
+    """GUI tests run on a qasync loop (see QT-ASYNC-NOTES); everything else on plain asyncio."""
+    if "tests/gui" not in item.nodeid.replace("\\", "/"):
+        import asyncio
+
+        return {"asyncio": asyncio.new_event_loop}
     import qasync
     from PySide6.QtWidgets import QApplication
 

@@ -1,0 +1,136 @@
+"""Customer operations and region routing through the service layer against the sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from console.api.errors import NotFoundError, ServerError, ValidationError, WrongEndpointError
+from console.api.models import Attempt
+from console.api.regions import EndpointMemory
+from tests.integration.conftest import ServiceFactory
+from tests.sandbox_client import PARTNER_REDIRECT, SKILL_FLAKY, SKILL_TRIVIA, partner_code
+
+
+async def test_single_endpoint_discovered_and_remembered(sandbox: Any, make_service: ServiceFactory) -> None:
+    memory = EndpointMemory()
+    svc = make_service("customer-fe", memory=memory)
+    found = await svc.find_endpoint()
+    assert found.endpoints == (sandbox.urls.fe,)
+    status = await svc.customer_status(SKILL_TRIVIA)
+    assert status.state == "NO_ASSOCIATION" and status.endpoint == sandbox.urls.fe
+    assert len(status.attempts) == 1  # remembered: no discovery, no wrong regions
+
+
+async def test_ambiguous_customer_succeeds_on_the_right_one(sandbox: Any, make_service: ServiceFactory) -> None:
+    svc = make_service("customer-ambiguous")
+    result = await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
+    assert result.state == "ENABLING" and result.account_link == "LINKED"
+    assert result.endpoint == sandbox.urls.eu
+    assert [(a.status, a.decision) for a in result.attempts] == [
+        (200, "done"), (400, "next endpoint"), (201, "done")
+    ]
+    again = await svc.customer_status(SKILL_TRIVIA)
+    assert len(again.attempts) == 1 and again.endpoint == sandbox.urls.eu
+
+
+async def test_discovery_503_falls_back_through_all_three(sandbox: Any, make_service: ServiceFactory) -> None:
+    sandbox.add_fault(route="endpoint", status=503, share=1.0)
+    result = await make_service("customer-fe", max_attempts=2).customer_status(SKILL_TRIVIA)
+    hosts = [a.url.split("/v1")[0] for a in result.attempts]
+    assert hosts == [sandbox.urls.na] * 2 + [sandbox.urls.na, sandbox.urls.eu, sandbox.urls.fe]
+    assert result.endpoint == sandbox.urls.fe
+
+
+async def test_remembered_endpoint_forgotten_after_incorrect_endpoint(sandbox: Any, make_service: ServiceFactory) -> None:
+    memory = EndpointMemory()
+    svc = make_service("customer-na", memory=memory)
+    memory.remember(svc.client.tokens.identity(), sandbox.urls.fe)  # stale: customer moved
+    result = await svc.customer_status(SKILL_TRIVIA)
+    assert [a.decision for a in result.attempts] == ["give up", "done", "done"]
+    assert memory.get(svc.client.tokens.identity()) == sandbox.urls.na
+
+
+async def test_memory_is_keyed_by_a_hash_not_the_token(make_service: ServiceFactory) -> None:
+    saved: list[dict[str, str]] = []
+    svc = make_service("customer-eu", memory=EndpointMemory(on_change=saved.append))
+    await svc.customer_status(SKILL_TRIVIA)
+    assert saved and all("Atz" not in key and "sandbox" not in key for key in saved[-1])
+
+
+async def test_link_follow_and_unlink(sandbox: Any, make_service: ServiceFactory) -> None:
+    svc = make_service("customer-eu")
+    linked = await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
+    sandbox.clock.advance(5)
+    final = await svc.customers.follow(linked, interval=0)
+    assert final.state == "ENABLED" and final.account_link == "LINKED"
+    assert final.operation == "customer-enable" and len(final.attempts) > len(linked.attempts)
+    gone = await svc.unlink(SKILL_TRIVIA)
+    assert gone.state == "DISABLED"
+    with pytest.raises(NotFoundError) as caught:
+        await svc.unlink(SKILL_TRIVIA)
+    assert caught.value.code == "NO_ASSOCIATION"
+
+
+async def test_flaky_skill_is_followed_to_failure(sandbox: Any, make_service: ServiceFactory) -> None:
+    svc = make_service("customer-eu")
+    linked = await svc.link(SKILL_FLAKY, "live", partner_code(sandbox), PARTNER_REDIRECT)
+    ticks: list[str | None] = []
+
+    async def advance(_: float) -> None:
+        sandbox.clock.advance(1)
+
+    svc.customers._sleep = advance
+    final = await svc.customers.follow(linked, on_progress=lambda r: ticks.append(r.state))
+    assert final.state == "ENABLING_FAILED" and ticks[-1] == "ENABLING_FAILED"
+
+
+@pytest.mark.parametrize("status", [200, 204])
+async def test_customer_delete_accepts_200_and_204(sandbox: Any, make_service: ServiceFactory, status: int) -> None:
+    httpx.post(f"{sandbox.urls.admin}/config", json={"customer_delete_status": status})
+    svc = make_service("customer-eu")
+    await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
+    result = await svc.unlink(SKILL_TRIVIA)
+    assert result.attempts[-1].status == status and result.state == "DISABLED"
+
+
+async def test_reused_partner_code_is_reported_not_retried(sandbox: Any, make_service: ServiceFactory) -> None:
+    code = partner_code(sandbox)
+    svc = make_service("customer-eu")
+    await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
+    with pytest.raises(ValidationError) as caught:
+        await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
+    assert caught.value.http_status == 400 and "already used" in caught.value.message
+    assert code not in caught.value.message
+
+
+async def test_link_5xx_is_reconciled_by_reading_state(sandbox: Any, make_service: ServiceFactory) -> None:
+    attempts: list[Attempt] = []
+    svc = make_service("customer-eu", attempts=attempts)
+    await svc.find_endpoint()
+    sandbox.add_fault(route="customer-enable", status=500, count=1)
+    with pytest.raises(ServerError) as caught:
+        await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
+    posts = [a for a in attempts if a.method == "POST"]
+    assert len(posts) == 1  # never blindly repeated
+    assert attempts[-1].method == "GET"  # the state was read instead
+    assert "fresh partner code" in caught.value.hint
+
+
+async def test_link_dropped_after_success_reports_success(sandbox: Any, make_service: ServiceFactory) -> None:
+    """A real enablement whose answer is lost: the reconciliation finds it ENABLING."""
+    svc = make_service("customer-eu")
+    await svc.find_endpoint()
+    code = partner_code(sandbox)
+    httpx.post(  # the enable happens out of band, as if its response had been lost
+        f"{sandbox.urls.eu}/v1/users/~current/skills/{SKILL_TRIVIA}/enablement",
+        headers={"Authorization": f"Bearer {sandbox.issue_tokens('customer-eu')['access_token']}"},
+        json={"stage": "live", "accountLinkRequest": {"redirectUri": PARTNER_REDIRECT,
+              "authCode": code, "type": "AUTH_CODE"}},
+    )
+    sandbox.add_fault(route="customer-enable", region="eu", drop=True, count=1)
+    result = await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
+    assert result.state in ("ENABLING", "ENABLED")
+    assert [a.method for a in result.attempts] == ["POST", "GET"]
