@@ -39,6 +39,7 @@ from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_cod
 
 STAGES = click.Choice(["development", "live"])
 NOT_FOUND_STATES = frozenset({NOT_ENABLED, "NO_ASSOCIATION"})
+CHECKS = frozenset({"status", "customer-status"})  # where "not enabled" is the answer: exit 4
 Operation = Callable[[ConsoleService], Awaitable[OperationResult]]
 
 
@@ -117,7 +118,7 @@ def environment(opts: Options, account: str) -> Iterator[dict[str, str]]:
 def result_json(result: OperationResult | None, error: ConsoleError | None, **base: Any) -> str:
     attempts = result.attempts if result else (error.attempts if error else ())
     payload: dict[str, Any] = {
-        "ok": error is None and (result is None or result.state not in NOT_FOUND_STATES),
+        "ok": error is None and not _absent(result),
         "operation": base.get("operation"),
         "skill_id": base.get("skill_id"),
         "stage": base.get("stage"),
@@ -141,7 +142,18 @@ def result_json(result: OperationResult | None, error: ConsoleError | None, **ba
         payload["stage"] = result.stage
     if error is not None:
         payload["error"] = error.to_dict()
-    return redact(json.dumps(payload))
+    return json.dumps(_redacted(payload))
+
+
+def _redacted(value: Any) -> Any:
+    """Every string in a JSON-able value, redacted (the document's shape stays valid)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def human(result: OperationResult) -> str:
@@ -181,7 +193,12 @@ def run(opts: Options, operation: str, account: str, call: Operation, **base: An
             click.echo(redact(f"error: {error.message}{where}"), err=True)
             click.echo(redact(f"hint: {error.hint}"), err=True)
         return exit_code_for(error)
-    return 4 if result is not None and result.state in NOT_FOUND_STATES else 0
+    return 4 if _absent(result) else 0
+
+
+def _absent(result: OperationResult | None) -> bool:
+    """A check whose answer is "not enabled" / NO_ASSOCIATION (exit 4, ok false)."""
+    return result is not None and result.operation in CHECKS and result.state in NOT_FOUND_STATES
 
 
 async def _run_async(opts: Options, account: str, call: Operation) -> OperationResult:

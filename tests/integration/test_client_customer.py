@@ -7,14 +7,16 @@ from typing import Any
 import httpx
 import pytest
 
-from console.api.errors import NotFoundError, ServerError, ValidationError, WrongEndpointError
+from console.api.errors import NotFoundError, ServerError, ValidationError
 from console.api.models import Attempt
 from console.api.regions import EndpointMemory
 from tests.integration.conftest import ServiceFactory
 from tests.sandbox_client import PARTNER_REDIRECT, SKILL_FLAKY, SKILL_TRIVIA, partner_code
 
 
-async def test_single_endpoint_discovered_and_remembered(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_single_endpoint_discovered_and_remembered(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     memory = EndpointMemory()
     svc = make_service("customer-fe", memory=memory)
     found = await svc.find_endpoint()
@@ -24,19 +26,25 @@ async def test_single_endpoint_discovered_and_remembered(sandbox: Any, make_serv
     assert len(status.attempts) == 1  # remembered: no discovery, no wrong regions
 
 
-async def test_ambiguous_customer_succeeds_on_the_right_one(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_ambiguous_customer_succeeds_on_the_right_one(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     svc = make_service("customer-ambiguous")
     result = await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
     assert result.state == "ENABLING" and result.account_link == "LINKED"
     assert result.endpoint == sandbox.urls.eu
     assert [(a.status, a.decision) for a in result.attempts] == [
-        (200, "done"), (400, "next endpoint"), (201, "done")
+        (200, "done"),
+        (400, "next endpoint"),
+        (201, "done"),
     ]
     again = await svc.customer_status(SKILL_TRIVIA)
     assert len(again.attempts) == 1 and again.endpoint == sandbox.urls.eu
 
 
-async def test_discovery_503_falls_back_through_all_three(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_discovery_503_falls_back_through_all_three(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     sandbox.add_fault(route="endpoint", status=503, share=1.0)
     result = await make_service("customer-fe", max_attempts=2).customer_status(SKILL_TRIVIA)
     hosts = [a.url.split("/v1")[0] for a in result.attempts]
@@ -44,7 +52,9 @@ async def test_discovery_503_falls_back_through_all_three(sandbox: Any, make_ser
     assert result.endpoint == sandbox.urls.fe
 
 
-async def test_remembered_endpoint_forgotten_after_incorrect_endpoint(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_remembered_endpoint_forgotten_after_incorrect_endpoint(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     memory = EndpointMemory()
     svc = make_service("customer-na", memory=memory)
     memory.remember(svc.client.tokens.identity(), sandbox.urls.fe)  # stale: customer moved
@@ -74,7 +84,9 @@ async def test_link_follow_and_unlink(sandbox: Any, make_service: ServiceFactory
     assert caught.value.code == "NO_ASSOCIATION"
 
 
-async def test_flaky_skill_is_followed_to_failure(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_flaky_skill_is_followed_to_failure(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     svc = make_service("customer-eu")
     linked = await svc.link(SKILL_FLAKY, "live", partner_code(sandbox), PARTNER_REDIRECT)
     ticks: list[str | None] = []
@@ -88,7 +100,9 @@ async def test_flaky_skill_is_followed_to_failure(sandbox: Any, make_service: Se
 
 
 @pytest.mark.parametrize("status", [200, 204])
-async def test_customer_delete_accepts_200_and_204(sandbox: Any, make_service: ServiceFactory, status: int) -> None:
+async def test_customer_delete_accepts_200_and_204(
+    sandbox: Any, make_service: ServiceFactory, status: int
+) -> None:
     httpx.post(f"{sandbox.urls.admin}/config", json={"customer_delete_status": status})
     svc = make_service("customer-eu")
     await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
@@ -96,7 +110,9 @@ async def test_customer_delete_accepts_200_and_204(sandbox: Any, make_service: S
     assert result.attempts[-1].status == status and result.state == "DISABLED"
 
 
-async def test_reused_partner_code_is_reported_not_retried(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_reused_partner_code_is_reported_not_retried(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     code = partner_code(sandbox)
     svc = make_service("customer-eu")
     await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
@@ -106,7 +122,9 @@ async def test_reused_partner_code_is_reported_not_retried(sandbox: Any, make_se
     assert code not in caught.value.message
 
 
-async def test_link_5xx_is_reconciled_by_reading_state(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_link_5xx_is_reconciled_by_reading_state(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     attempts: list[Attempt] = []
     svc = make_service("customer-eu", attempts=attempts)
     await svc.find_endpoint()
@@ -119,7 +137,9 @@ async def test_link_5xx_is_reconciled_by_reading_state(sandbox: Any, make_servic
     assert "fresh partner code" in caught.value.hint
 
 
-async def test_link_dropped_after_success_reports_success(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_link_dropped_after_success_reports_success(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     """A real enablement whose answer is lost: the reconciliation finds it ENABLING."""
     svc = make_service("customer-eu")
     await svc.find_endpoint()
@@ -127,8 +147,14 @@ async def test_link_dropped_after_success_reports_success(sandbox: Any, make_ser
     httpx.post(  # the enable happens out of band, as if its response had been lost
         f"{sandbox.urls.eu}/v1/users/~current/skills/{SKILL_TRIVIA}/enablement",
         headers={"Authorization": f"Bearer {sandbox.issue_tokens('customer-eu')['access_token']}"},
-        json={"stage": "live", "accountLinkRequest": {"redirectUri": PARTNER_REDIRECT,
-              "authCode": code, "type": "AUTH_CODE"}},
+        json={
+            "stage": "live",
+            "accountLinkRequest": {
+                "redirectUri": PARTNER_REDIRECT,
+                "authCode": code,
+                "type": "AUTH_CODE",
+            },
+        },
     )
     sandbox.add_fault(route="customer-enable", region="eu", drop=True, count=1)
     result = await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)

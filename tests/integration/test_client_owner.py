@@ -64,7 +64,9 @@ async def test_429_retry_after_is_honoured(sandbox: Any, make_service: ServiceFa
     assert [a.decision for a in result.attempts] == ["retry in 1.0 s", "done"]
 
 
-async def test_500_exhaustion_stops_at_the_attempt_limit(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_500_exhaustion_stops_at_the_attempt_limit(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     sandbox.add_fault(route="get-enablement", status=500, share=1.0)
     with pytest.raises(ServerError) as caught:
         await make_service(max_attempts=3).check(SKILL_TRIVIA, "development")
@@ -108,14 +110,18 @@ async def test_401_twice_is_auth_error(make_service: ServiceFactory) -> None:
     assert "Atza|not-a-real-token" not in str(caught.value) + caught.value.hint
 
 
-async def test_revoked_refresh_token_is_auth_error(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_revoked_refresh_token_is_auth_error(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     sandbox.state.revoke("Atzr|sandbox-developer")
     with pytest.raises(AuthError) as caught:
         await make_service().check(SKILL_TRIVIA, "development")
     assert caught.value.code == "invalid_grant" and "log in" in caught.value.hint.lower()
 
 
-async def test_dropped_connection_is_retried_for_idempotent_calls(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_dropped_connection_is_retried_for_idempotent_calls(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     sandbox.add_fault(route="get-enablement", drop=True, count=1)
     result = await make_service().check(SKILL_TRIVIA, "development")
     assert result.attempts[0].status is None and "dropped" in (result.attempts[0].error or "")
@@ -128,11 +134,15 @@ async def test_slow_server_hits_the_timeout(sandbox: Any, make_service: ServiceF
     assert "timeout" in caught.value.message and len(caught.value.attempts) == 2
 
 
-async def test_unreachable_endpoint_is_network_error(make_service: ServiceFactory, sandbox: Any) -> None:
+async def test_unreachable_endpoint_is_network_error(
+    make_service: ServiceFactory, sandbox: Any
+) -> None:
     svc = make_service(max_attempts=1)
     svc.client.settings = type(svc.client.settings)(
         endpoints={k: "http://127.0.0.1:9" for k in svc.client.settings.endpoints},
-        timeout=1.0, connect_timeout=1.0, policy=svc.client.settings.policy,
+        timeout=1.0,
+        connect_timeout=1.0,
+        policy=svc.client.settings.policy,
     )
     with pytest.raises(NetworkError) as caught:
         await svc.check(SKILL_TRIVIA, "development")
@@ -144,7 +154,9 @@ async def test_invalid_input_is_validation_error(make_service: ServiceFactory) -
         await make_service().enable("amzn1.ask.skill/../../admin", "development")
 
 
-async def test_malformed_discovery_body_is_protocol_error(sandbox: Any, make_service: ServiceFactory) -> None:
+async def test_malformed_discovery_body_is_protocol_error(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
     sandbox.add_fault(route="endpoint", malformed=True)
     with pytest.raises(ProtocolError) as caught:
         await make_service("customer-na").find_endpoint()

@@ -21,11 +21,15 @@ async def test_every_candidate_answering_incorrect_endpoint_is_wrong_endpoint_er
         seen.append(f"{request.url.host}{request.url.path}")
         if request.url.path == "/v1/alexaApiEndpoint":
             return httpx.Response(200, json={"endpoints": list(HOSTS.values())})
-        return httpx.Response(400, json={"message": "Incorrect endpoint for customer.",
-                                         "code": "incorrectEndpoint"})
+        return httpx.Response(
+            400, json={"message": "Incorrect endpoint for customer.", "code": "incorrectEndpoint"}
+        )
 
-    client = SkillApiClient(ApiSettings(endpoints=HOSTS), StaticTokenProvider("Atza|x"),
-                            transport=httpx.MockTransport(handler))
+    client = SkillApiClient(
+        ApiSettings(endpoints=HOSTS),
+        StaticTokenProvider("Atza|x"),
+        transport=httpx.MockTransport(handler),
+    )
     try:
         with pytest.raises(WrongEndpointError) as caught:
             await client.customer_status(SKILL)
@@ -33,7 +37,10 @@ async def test_every_candidate_answering_incorrect_endpoint_is_wrong_endpoint_er
         await client.aclose()
     assert caught.value.endpoint == "https://fe.test"
     assert [a.decision for a in caught.value.attempts] == [
-        "done", "next endpoint", "next endpoint", "give up"
+        "done",
+        "next endpoint",
+        "next endpoint",
+        "give up",
     ]
     assert seen[0] == "na.test/v1/alexaApiEndpoint"
 
@@ -42,11 +49,21 @@ async def test_unknown_status_and_extra_fields_are_kept_raw() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/alexaApiEndpoint":
             return httpx.Response(200, json={"endpoints": ["https://eu.test"]})
-        return httpx.Response(200, json={"status": "QUANTUM", "accountLink": {"status": "ODD"},
-                                         "skill": {"id": SKILL}, "extra": [1, 2]})
+        return httpx.Response(
+            200,
+            json={
+                "status": "QUANTUM",
+                "accountLink": {"status": "ODD"},
+                "skill": {"id": SKILL},
+                "extra": [1, 2],
+            },
+        )
 
-    client = SkillApiClient(ApiSettings(endpoints=HOSTS), StaticTokenProvider("Atza|x"),
-                            transport=httpx.MockTransport(handler))
+    client = SkillApiClient(
+        ApiSettings(endpoints=HOSTS),
+        StaticTokenProvider("Atza|x"),
+        transport=httpx.MockTransport(handler),
+    )
     try:
         result = await client.customer_status(SKILL)
     finally:

@@ -17,8 +17,14 @@ OK = frozenset({204})
 
 def step(outcome: Outcome, **over: object) -> Action:
     args: dict[str, object] = {
-        "success": OK, "attempt": 1, "policy": POLICY, "remaining": 60.0, "refreshed": False,
-        "idempotent": True, "more_candidates": False, "rng": random.Random(1),
+        "success": OK,
+        "attempt": 1,
+        "policy": POLICY,
+        "remaining": 60.0,
+        "refreshed": False,
+        "idempotent": True,
+        "more_candidates": False,
+        "rng": random.Random(1),
     } | over
     return decide(outcome, **args).action  # type: ignore[arg-type]
 
@@ -53,9 +59,17 @@ def test_retryable_statuses_until_the_attempt_limit() -> None:
 
 
 def test_retry_after_wins_when_longer_but_never_past_the_deadline() -> None:
-    decision = decide(Outcome(429, retry_after=3.0), success=OK, attempt=1, policy=POLICY,
-                      remaining=60.0, refreshed=False, idempotent=True, more_candidates=False,
-                      rng=random.Random(1))
+    decision = decide(
+        Outcome(429, retry_after=3.0),
+        success=OK,
+        attempt=1,
+        policy=POLICY,
+        remaining=60.0,
+        refreshed=False,
+        idempotent=True,
+        more_candidates=False,
+        rng=random.Random(1),
+    )
     assert decision.action is Action.RETRY and decision.delay == 3.0
     assert decision.describe() == "retry in 3.0 s"
     assert step(Outcome(503, retry_after=30.0), remaining=10.0) is Action.FAIL

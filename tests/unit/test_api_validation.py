@@ -29,8 +29,21 @@ def test_known_good_ids() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["", " " + GOOD, GOOD + "/../x", "amzn1.a/b", "amzn1..a", "amzn1.a%2Fb", "amzn1.a?b",
-     "amzn1.a#b", "amzn1.a b", "amzn1.a\nb", "amzn2.skill", "amzn1.", "amzn1." + "a" * 250],
+    [
+        "",
+        " " + GOOD,
+        GOOD + "/../x",
+        "amzn1.a/b",
+        "amzn1..a",
+        "amzn1.a%2Fb",
+        "amzn1.a?b",
+        "amzn1.a#b",
+        "amzn1.a b",
+        "amzn1.a\nb",
+        "amzn2.skill",
+        "amzn1.",
+        "amzn1." + "a" * 250,
+    ],
 )
 def test_known_bad_ids_say_why(bad: str) -> None:
     problem = skill_id_problem(bad)
@@ -40,8 +53,9 @@ def test_known_bad_ids_say_why(bad: str) -> None:
 def _invalid_ids() -> st.SearchStrategy[str]:
     allowed = set(string.ascii_letters + string.digits + "._-")
     smuggled = st.sampled_from(["/", "..", "%", "?", "#", " ", "\t", "\x00", "\\", "é", "~"])
-    with_bad_char = st.tuples(st.text(alphabet=sorted(allowed), max_size=30), smuggled,
-                              st.text(max_size=30)).map(lambda t: "amzn1." + "".join(t))
+    with_bad_char = st.tuples(
+        st.text(alphabet=sorted(allowed), max_size=30), smuggled, st.text(max_size=30)
+    ).map(lambda t: "amzn1." + "".join(t))
     too_long = st.integers(min_value=250, max_value=400).map(lambda n: "amzn1." + "a" * n)
     wrong_prefix = st.text(max_size=40).filter(lambda s: not s.startswith("amzn1."))
     return st.one_of(with_bad_char, too_long, wrong_prefix)
@@ -62,8 +76,9 @@ def test_no_invalid_skill_id_ever_produces_a_request(skill_id: str, op: str) -> 
     counter = _Counting()
 
     async def scenario() -> None:
-        client = SkillApiClient(ApiSettings(), StaticTokenProvider("Atza|t"),
-                                transport=httpx.MockTransport(counter))
+        client = SkillApiClient(
+            ApiSettings(), StaticTokenProvider("Atza|t"), transport=httpx.MockTransport(counter)
+        )
         try:
             with pytest.raises(ValidationError):
                 if op == "enable":
@@ -85,8 +100,10 @@ def test_bad_stage_and_link_inputs_send_nothing() -> None:
     counter = _Counting()
 
     async def scenario() -> None:
-        client = SkillApiClient(ApiSettings(), StaticTokenProvider("Atza|t"),
-                                transport=httpx.MockTransport(counter))
+        client = SkillApiClient(
+            ApiSettings(), StaticTokenProvider("Atza|t"), transport=httpx.MockTransport(counter)
+        )
+
         async def attempts() -> None:
             with pytest.raises(ValidationError, match="stage"):
                 await client.enable(GOOD, "Live")
@@ -96,6 +113,7 @@ def test_bad_stage_and_link_inputs_send_nothing() -> None:
                 await client.link(GOOD, "live", "  ", "https://partner.example/cb")
             with pytest.raises(ValidationError, match="verifier"):
                 await client.link(GOOD, "live", "c", "https://partner.example/cb", "short")
+
         try:
             await attempts()
         finally:

@@ -1,0 +1,212 @@
+"""skillctl as scripts use it: a real subprocess against the sandbox over loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.sandbox_client import (
+    CLIENT_SECRET,
+    PARTNER_REDIRECT,
+    SKILL_OTHER,
+    SKILL_TRIVIA,
+    SKILL_WEATHER,
+    partner_code,
+)
+
+
+def skillctl(
+    sandbox: Any, *args: str, account: str = "developer", **env: str
+) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
+    environ |= (
+        sandbox.env(account)
+        | {"SKILL_CONSOLE_RETRY_BASE": "0.01", "SKILL_CONSOLE_TIMEOUT": "2"}
+        | env
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+    )
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert result.stdout.count("\n") == 1, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def test_owner_round_trip_with_exit_codes_and_json(sandbox: Any) -> None:
+    before = skillctl(sandbox, "--json", "status", SKILL_TRIVIA)
+    assert before.returncode == 4
+    data = as_json(before)
+    assert data["state"] == "NOT_ENABLED" and data["ok"] is False
+    assert skillctl(sandbox, "enable", SKILL_TRIVIA, "--stage", "live").returncode == 0
+    after = skillctl(sandbox, "--json", "status", SKILL_TRIVIA, "--stage", "live")
+    assert after.returncode == 0
+    data = as_json(after)
+    assert set(data) == {
+        "ok",
+        "operation",
+        "skill_id",
+        "stage",
+        "state",
+        "account_link",
+        "endpoint",
+        "attempts",
+    }
+    assert data | {"attempts": None} == {
+        "ok": True,
+        "operation": "status",
+        "skill_id": SKILL_TRIVIA,
+        "stage": "live",
+        "state": "ENABLED",
+        "account_link": None,
+        "endpoint": sandbox.urls.na,
+        "attempts": None,
+    }
+    assert set(data["attempts"][0]) == {"method", "url", "status", "elapsed_ms", "decision"}
+    human = skillctl(sandbox, "disable", SKILL_TRIVIA, "--stage", "live")
+    assert human.returncode == 0 and "NOT_ENABLED" in human.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "kind"),
+    [
+        (["enable", "amzn1.ask.skill/../../x"], 2, "validation"),
+        (["enable", SKILL_WEATHER, "--stage", "live"], 4, "not_found"),
+        (["enable", SKILL_OTHER], 1, "forbidden"),
+    ],
+)
+def test_failures_have_exit_codes_and_error_objects(
+    sandbox: Any, args: list[str], code: int, kind: str
+) -> None:
+    result = skillctl(sandbox, "--json", *args)
+    assert result.returncode == code
+    data = as_json(result)
+    assert data["ok"] is False and data["error"]["kind"] == kind
+    assert data["error"]["message"] and data["error"]["hint"]
+    if kind == "validation":
+        assert data["attempts"] == []  # nothing was sent
+
+
+def test_bad_stage_is_a_usage_error(sandbox: Any) -> None:
+    result = skillctl(sandbox, "status", SKILL_TRIVIA, "--stage", "Live")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_refused_token_is_exit_3(sandbox: Any) -> None:
+    result = skillctl(
+        sandbox,
+        "status",
+        SKILL_TRIVIA,
+        SKILL_CONSOLE_REFRESH_TOKEN="",
+        SKILL_CONSOLE_ACCESS_TOKEN="Atza|bogus",
+    )
+    assert result.returncode == 3
+    assert (
+        "error:" in result.stderr and "hint:" in result.stderr and "Atza|bogus" not in result.stderr
+    )
+
+
+def test_not_logged_in_is_exit_3(sandbox: Any) -> None:
+    result = skillctl(sandbox, "status", SKILL_TRIVIA, SKILL_CONSOLE_REFRESH_TOKEN="")
+    assert result.returncode == 3 and "Not logged in" in result.stderr
+
+
+def test_throttled_is_exit_5(sandbox: Any) -> None:
+    sandbox.add_fault(route="get-enablement", status=429, share=1.0)
+    result = skillctl(sandbox, "-v", "status", SKILL_TRIVIA, SKILL_CONSOLE_MAX_ATTEMPTS="2")
+    assert result.returncode == 5
+    assert result.stderr.count("→ 429") == 2 and "retry in" in result.stderr
+
+
+def test_network_error_is_exit_6(sandbox: Any) -> None:
+    result = skillctl(
+        sandbox,
+        "status",
+        SKILL_TRIVIA,
+        SKILL_CONSOLE_MAX_ATTEMPTS="1",
+        SKILL_CONSOLE_ENDPOINTS="na=http://127.0.0.1:9",
+    )
+    assert result.returncode == 6 and "http://127.0.0.1:9" in result.stderr
+
+
+def test_bad_environment_value_is_exit_2(sandbox: Any) -> None:
+    result = skillctl(sandbox, "status", SKILL_TRIVIA, SKILL_CONSOLE_TIMEOUT="soon")
+    assert result.returncode == 2 and "SKILL_CONSOLE_TIMEOUT" in result.stderr
+
+
+def test_customer_commands(sandbox: Any) -> None:
+    endpoint = skillctl(sandbox, "--json", "customer", "endpoint", account="customer-ambiguous")
+    assert as_json(endpoint)["endpoints"] == [sandbox.urls.na, sandbox.urls.eu, sandbox.urls.fe]
+    missing = skillctl(sandbox, "customer", "status", SKILL_TRIVIA, account="customer-ambiguous")
+    assert missing.returncode == 4 and "NO_ASSOCIATION" in missing.stdout
+    code = partner_code(sandbox)
+    linked = skillctl(
+        sandbox,
+        "--json",
+        "customer",
+        "enable",
+        SKILL_TRIVIA,
+        "--stage",
+        "live",
+        "--auth-code",
+        code,
+        "--redirect-uri",
+        PARTNER_REDIRECT,
+        account="customer-ambiguous",
+    )
+    data = as_json(linked)
+    assert linked.returncode == 0 and data["account_link"] == "LINKED"
+    assert data["endpoint"] == sandbox.urls.eu
+    assert code not in linked.stdout + linked.stderr
+    gone = skillctl(sandbox, "customer", "disable", SKILL_TRIVIA, account="customer-ambiguous")
+    assert gone.returncode == 0
+
+
+def test_no_secret_reaches_output(sandbox: Any) -> None:
+    sandbox.add_fault(route="get-enablement", status=503, count=1)
+    refresh = sandbox.env()["SKILL_CONSOLE_REFRESH_TOKEN"]
+    outputs = [
+        skillctl(sandbox, "-v", "--json", "status", SKILL_TRIVIA),
+        skillctl(sandbox, "-v", "enable", SKILL_TRIVIA),
+        skillctl(sandbox, "-v", "status", "bad id"),
+    ]
+    issued = [t for t in sandbox.state.world.access_tokens]
+    assert issued, "the runs must have used access tokens"
+    for result in outputs:
+        text = result.stdout + result.stderr
+        for secret in (refresh, CLIENT_SECRET, *issued):
+            assert secret not in text
+
+
+def test_embedded_sandbox_mode(tmp_path: Any) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "--sandbox",
+            "--json",
+            "customer",
+            "enable",
+            SKILL_TRIVIA,
+            "--stage",
+            "live",
+        ],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["state"] == "ENABLING"
