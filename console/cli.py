@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +30,10 @@ from console.api.errors import (
 from console.api.models import NOT_ENABLED, Attempt, OperationResult
 from console.api.redact import redact
 from console.api.regions import EndpointMemory
-from console.api.tokens import TokenProvider
-from console.auth.provider import RefreshingTokenProvider, StaticTokenProvider
-from console.auth.token_endpoint import LwaClient
-from console.config import RuntimeState, api_settings, lwa_settings
+from console.config import RuntimeState, api_settings
 from console.services import ConsoleService
 from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_code
+from console.services.session import token_provider
 
 STAGES = click.Choice(["development", "live"])
 NOT_FOUND_STATES = frozenset({NOT_ENABLED, "NO_ASSOCIATION"})
@@ -71,28 +69,6 @@ def attempt_line(attempt: Attempt) -> str:
     return (
         f"#{attempt.attempt} {attempt.method} {attempt.url} → {status} "
         f"{attempt.elapsed_ms:.0f} ms, {attempt.decision}{extra}"
-    )
-
-
-def token_provider(env: Mapping[str, str]) -> TokenProvider:
-    """From SKILL_CONSOLE_REFRESH_TOKEN (+ client) or SKILL_CONSOLE_ACCESS_TOKEN."""
-    lwa = lwa_settings(env)
-    refresh = env.get("SKILL_CONSOLE_REFRESH_TOKEN")
-    access = env.get("SKILL_CONSOLE_ACCESS_TOKEN")
-    if refresh:
-        if not lwa.client_id:
-            raise AuthError(
-                "A refresh token is set but no LWA client id",
-                hint="Set SKILL_CONSOLE_CLIENT_ID and SKILL_CONSOLE_CLIENT_SECRET.",
-            )
-        client = LwaClient(lwa.token_url, lwa.client_id, lwa.client_secret)
-        return RefreshingTokenProvider(client, refresh)
-    if access:
-        return StaticTokenProvider(access)
-    raise AuthError(
-        "Not logged in: no access or refresh token",
-        hint="Set SKILL_CONSOLE_REFRESH_TOKEN (with SKILL_CONSOLE_CLIENT_ID/SECRET) or "
-        "SKILL_CONSOLE_ACCESS_TOKEN, or try it out with --sandbox.",
     )
 
 

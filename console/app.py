@@ -1,0 +1,141 @@
+"""skill-console: the desktop app. `--sandbox` runs against the embedded sandbox;
+`--self-test` opens the window offscreen, does one round trip and exits 0/1 (installers)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from console.config import APP_NAME
+
+SELF_TEST_SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="skill-console", description=__doc__)
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start the embedded sandbox and use its demo accounts",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="one round trip against the embedded sandbox, then exit 0/1",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        args.sandbox = True
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("Skill Enablement Console")
+    app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when we are done
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        code: int = loop.run_until_complete(run(args))
+    return code
+
+
+def settings_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "window.ini"
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Show the window at once, then bring up the sandbox and services; clean up on close."""
+    from PySide6.QtCore import QSettings
+
+    from console.ui.main_window import MainWindow
+
+    settings = QSettings(str(settings_path()), QSettings.Format.IniFormat)
+    window = MainWindow(None, settings, sandbox=args.sandbox)
+    window.show()
+    sandbox: Any = None
+    try:
+        if args.sandbox:
+            sandbox = await start_sandbox()
+            window.set_backend(sandbox_backend(sandbox))
+        else:
+            window.set_backend(environment_backend())
+        if args.self_test:
+            return await self_test(window)
+        await window.shutdown.wait()
+        return 0
+    finally:
+        await window.runner.wait()
+        if window.backend is not None:
+            await window.backend.aclose()
+        if sandbox is not None:
+            await asyncio.to_thread(sandbox.stop)
+        window.hide()
+        window.deleteLater()
+
+
+async def start_sandbox() -> Any:
+    from console.sandbox.server import SandboxServer
+
+    server = SandboxServer(port_base=0)
+    await asyncio.to_thread(server.start)  # binding and warming up off the UI thread
+    return server
+
+
+def sandbox_backend(server: Any) -> Any:
+    from console.ui.backend import Account, Backend
+
+    accounts = [
+        Account(a["name"], a["kind"], f"{a['label']} — {a['name']}")
+        for a in server.info()["accounts"]
+    ]
+    envs = {a.name: server.env(a.name) for a in accounts}
+    return Backend(
+        accounts,
+        envs,
+        partner_authorize_url=server.urls.partner_authorize_url,
+        persist_endpoints=False,
+    )
+
+
+def environment_backend() -> Any:
+    from console.ui.backend import Account, Backend
+
+    accounts = [
+        Account("env-developer", "developer", "Developer (tokens from SKILL_CONSOLE_*)"),
+        Account("env-customer", "customer", "Customer (tokens from SKILL_CONSOLE_*)"),
+    ]
+    env = dict(os.environ)
+    return Backend(accounts, {a.name: env for a in accounts})
+
+
+async def self_test(window: Any) -> int:
+    """Check the sandbox's demo skill as its developer; print one line."""
+    window.selector.skill.setCurrentText(SELF_TEST_SKILL)
+    service = window.backend.service("developer")
+    try:
+        result = await service.check(SELF_TEST_SKILL, "development")
+    except Exception as error:  # the one line must be printed whatever went wrong
+        print(f"self-test FAILED: {error}")
+        return 1
+    print(
+        f"self-test ok: {result.state} via {result.endpoint} in {len(result.attempts)} attempt(s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
