@@ -31,18 +31,6 @@ def pytest_configure(config: pytest.Config) -> None:
     keyring.set_keyring(MemoryKeyring())
 
 
-def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
-    """GUI tests run on a qasync loop (see QT-ASYNC-NOTES); everything else on plain asyncio."""
-    if "tests/gui" not in item.nodeid.replace("\\", "/"):
-        import asyncio
-
-        return {"asyncio": asyncio.new_event_loop}
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    return {"qasync": lambda: qasync.QEventLoop(QApplication.instance() or QApplication([]))}
-
-
 @pytest.fixture(autouse=True)
 def _fresh_keyring() -> Iterator[None]:
     import keyring

@@ -254,7 +254,10 @@ class MainWindow(QMainWindow):
         account = self.current_account()
         if account is None or self.backend is None:
             return False
-        return self.runner.start(name, lambda: make(account))
+        started = self.runner.start(name, lambda: make(account))
+        if started:
+            self._refresh_enabled()  # grey out at once, not one loop turn later
+        return started
 
     def check(self) -> None:
         skill, stage = self.selector.skill_id(), self.selector.stage_name()

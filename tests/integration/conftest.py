@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import pytest
+import pytest_asyncio
 
 from console.api.client import ApiSettings
 from console.api.models import Attempt, Region
@@ -35,7 +35,7 @@ def sandbox_settings(sandbox: Any, **over: Any) -> ApiSettings:
     )
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def make_service(sandbox: Any) -> AsyncIterator[ServiceFactory]:
     made: list[ConsoleService] = []
 

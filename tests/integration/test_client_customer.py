@@ -13,6 +13,8 @@ from console.api.regions import EndpointMemory
 from tests.integration.conftest import ServiceFactory
 from tests.sandbox_client import PARTNER_REDIRECT, SKILL_FLAKY, SKILL_TRIVIA, partner_code
 
+pytestmark = pytest.mark.asyncio
+
 
 async def test_single_endpoint_discovered_and_remembered(
     sandbox: Any, make_service: ServiceFactory

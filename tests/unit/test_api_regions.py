@@ -10,6 +10,9 @@ from console.api.errors import WrongEndpointError
 from console.api.models import Region
 from console.auth.provider import StaticTokenProvider
 
+pytestmark = pytest.mark.asyncio
+
+
 SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
 HOSTS = {Region.NA: "https://na.test", Region.EU: "https://eu.test", Region.FE: "https://fe.test"}
 
