@@ -157,7 +157,7 @@ class SkillApiClient:
         action = self._new_action("customer-endpoint")
         endpoints, answered = await self._discover(action)
         if len(endpoints) == 1:
-            self.memory.remember(self.tokens.identity(), endpoints[0])
+            self.memory.remember(self._memory_key(), endpoints[0])
         return OperationResult(
             operation="customer-endpoint",
             endpoint=answered,
@@ -238,7 +238,7 @@ class SkillApiClient:
 
         Returns a DONE reply, or (operation 5 only) an ambiguous failure to reconcile.
         """
-        identity = self.tokens.identity()
+        identity = self._memory_key()
         path = f"/v1/users/~current/skills/{skill_id}/enablement"
         remembered = self.memory.get(identity)
         candidates = [remembered] if remembered else (await self._discover(action))[0]
@@ -256,8 +256,10 @@ class SkillApiClient:
             if reply.action is Action.NEXT_ENDPOINT:
                 index += 1
                 continue
-            if reply.status == 400 and reply.code == "incorrectEndpoint" and not rediscovered:
-                self.memory.forget(identity)  # the customer moved: find the endpoint again
+            moved = reply.status == 400 and reply.code == "incorrectEndpoint"
+            gone = reply.status is None and not reply.sent  # nothing listens there any more
+            if (moved or gone) and not rediscovered:
+                self.memory.forget(identity)  # find the endpoint again
                 candidates, index, rediscovered = (await self._discover(action))[0], 0, True
                 continue
             if not idempotent and _ambiguous(reply):
@@ -309,6 +311,10 @@ class SkillApiClient:
             endpoint=endpoint,
             attempts=tuple(action.attempts),
         )
+
+    def _memory_key(self) -> str:
+        """The login's identity within this set of endpoints (a sandbox is not production)."""
+        return f"{self.tokens.identity()}@{self.settings.owner_endpoint}"
 
     # --- one request with retries -------------------------------------------------------------
 

@@ -59,10 +59,10 @@ async def test_remembered_endpoint_forgotten_after_incorrect_endpoint(
 ) -> None:
     memory = EndpointMemory()
     svc = make_service("customer-na", memory=memory)
-    memory.remember(svc.client.tokens.identity(), sandbox.urls.fe)  # stale: customer moved
+    memory.remember(svc.client._memory_key(), sandbox.urls.fe)  # stale: customer moved
     result = await svc.customer_status(SKILL_TRIVIA)
     assert [a.decision for a in result.attempts] == ["give up", "done", "done"]
-    assert memory.get(svc.client.tokens.identity()) == sandbox.urls.na
+    assert memory.get(svc.client._memory_key()) == sandbox.urls.na
 
 
 async def test_memory_is_keyed_by_a_hash_not_the_token(make_service: ServiceFactory) -> None:
@@ -162,3 +162,15 @@ async def test_link_dropped_after_success_reports_success(
     result = await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
     assert result.state in ("ENABLING", "ENABLED")
     assert [a.method for a in result.attempts] == ["POST", "GET"]
+
+
+async def test_unreachable_remembered_endpoint_is_rediscovered(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    memory = EndpointMemory()
+    svc = make_service("customer-eu", memory=memory)
+    memory.remember(svc.client._memory_key(), "http://127.0.0.1:9")  # an old sandbox's port
+    result = await svc.customer_status(SKILL_TRIVIA)
+    assert result.endpoint == sandbox.urls.eu
+    dead = [a for a in result.attempts if a.url.startswith("http://127.0.0.1:9/")]
+    assert len(dead) == 5 and dead[-1].decision == "give up"  # retried, then rediscovered
