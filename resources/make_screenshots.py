@@ -1,6 +1,6 @@
 """Regenerate the README screenshots from the real app against the embedded sandbox.
 
-    QT_QPA_PLATFORM=offscreen uv run python resources/make_screenshots.py
+QT_QPA_PLATFORM=offscreen uv run python resources/make_screenshots.py
 """
 
 from __future__ import annotations
