@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,10 +30,12 @@ from console.api.errors import (
 from console.api.models import NOT_ENABLED, Attempt, OperationResult
 from console.api.redact import redact
 from console.api.regions import EndpointMemory
+from console.auth.lwa import LoginFlow, LoginKind
+from console.auth.tokens import TokenStore
 from console.config import RuntimeState, api_settings
 from console.services import ConsoleService
 from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_code
-from console.services.session import token_provider
+from console.services.session import effective_env, login, logout, token_provider, whoami
 
 STAGES = click.Choice(["development", "live"])
 NOT_FOUND_STATES = frozenset({NOT_ENABLED, "NO_ASSOCIATION"})
@@ -75,7 +77,7 @@ def attempt_line(attempt: Attempt) -> str:
 @contextlib.contextmanager
 def environment(opts: Options, account: str) -> Iterator[dict[str, str]]:
     """The effective SKILL_CONSOLE_* settings; with --sandbox, a running sandbox's."""
-    env = dict(os.environ)
+    env = effective_env(opts.profile)
     if not opts.sandbox:
         yield env
         return
@@ -180,7 +182,8 @@ def _absent(result: OperationResult | None) -> bool:
 async def _run_async(opts: Options, account: str, call: Operation) -> OperationResult:
     with environment(opts, account) as env:
         settings = api_settings(env)
-        tokens = token_provider(env)
+        kind = LoginKind.DEVELOPER if account.startswith("developer") else LoginKind.CUSTOMER
+        tokens = token_provider(env, profile=opts.profile, kind=kind)
         if opts.sandbox:  # a fresh sandbox on new ports: nothing remembered applies
             memory = EndpointMemory()
         else:
@@ -334,6 +337,152 @@ def customer_disable(opts: Options, skill_id: str) -> None:
     sys.exit(
         run(opts, "customer-disable", CUSTOMER, lambda s: s.unlink(skill_id), skill_id=skill_id)
     )
+
+
+@cli.command("login")
+@click.option("--customer", is_flag=True, help="Log in a customer (account linking scope).")
+@click.option("--port", type=int, help="Fixed redirect port (must match the allowed return URL).")
+@click.option("--no-browser", is_flag=True, help="Only print the URL to open elsewhere.")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds to wait for the browser.",
+)
+@click.pass_obj
+def login_command(
+    opts: Options, customer: bool, port: int | None, no_browser: bool, wait_seconds: float
+) -> None:
+    """Log in with Amazon in the browser; the login is kept in the OS keychain."""
+    if opts.sandbox:
+        raise click.UsageError(
+            "log in against a running sandbox ('skillctl sandbox') or LWA, "
+            "not a throw-away --sandbox"
+        )
+    kind = LoginKind.CUSTOMER if customer else LoginKind.DEVELOPER
+    store = TokenStore(opts.profile)
+    if store.warning:
+        click.echo(f"note: {store.warning}", err=True)
+
+    async def go() -> None:
+        await login(
+            effective_env(opts.profile),
+            profile=opts.profile,
+            kind=kind,
+            port=port,
+            open_browser=(lambda url: False) if no_browser else None,
+            on_started=_announce,
+            wait_seconds=wait_seconds,
+            store=store,
+        )
+
+    try:
+        asyncio.run(go())
+    except ConsoleError as error:
+        click.echo(redact(f"error: {error.message}"), err=True)
+        click.echo(redact(f"hint: {error.hint}"), err=True)
+        sys.exit(exit_code_for(error))
+    except KeyboardInterrupt:
+        click.echo("login cancelled", err=True)
+        sys.exit(3)
+    where = "the OS keychain" if store.persistent else "memory for this run only"
+    click.echo(f"Logged in as a {kind} for profile '{opts.profile}' (kept in {where}).")
+
+
+def _announce(flow: LoginFlow) -> None:
+    """Tell the user where to go, and accept a pasted redirect URL on stdin."""
+    if flow.browser_opened:
+        click.echo(
+            "Opened the browser to sign in with Amazon. If it did not appear, open:", err=True
+        )
+    else:
+        click.echo("Open this URL in a browser to sign in with Amazon:", err=True)
+    click.echo(flow.url, err=True)
+    if flow.listening:
+        click.echo(f"Waiting for the redirect to {flow.redirect_uri} (Ctrl-C cancels).", err=True)
+    else:
+        click.echo(
+            f"{flow.redirect_uri} is in use, so the browser cannot reach this program.", err=True
+        )
+    if not flow.listening or not flow.browser_opened:
+        click.echo("Or paste the address the browser was redirected to, then Enter:", err=True)
+        _read_paste(flow)
+
+
+def _read_paste(flow: LoginFlow) -> None:
+    loop = asyncio.get_running_loop()
+
+    def read() -> None:
+        line = sys.stdin.readline()
+        if line.strip():
+            loop.call_soon_threadsafe(_submit, flow, line)
+
+    threading.Thread(target=read, name="paste-reader", daemon=True).start()
+
+
+def _submit(flow: LoginFlow, line: str) -> None:
+    try:
+        flow.submit_redirect(line)
+    except ConsoleError as error:
+        click.echo(f"error: {error.message}. {error.hint}", err=True)
+
+
+@cli.command("logout")
+@click.pass_obj
+def logout_command(opts: Options) -> None:
+    """Forget this profile's logins (and revoke them where possible)."""
+    try:
+        removed = asyncio.run(logout(effective_env(opts.profile), profile=opts.profile))
+    except ConsoleError as error:
+        click.echo(redact(f"error: {error.message}\nhint: {error.hint}"), err=True)
+        sys.exit(exit_code_for(error))
+    if removed:
+        click.echo(f"Logged out of profile '{opts.profile}' ({', '.join(removed)}).")
+    else:
+        click.echo(f"Profile '{opts.profile}' was not logged in.")
+
+
+@cli.command("whoami")
+@click.pass_obj
+def whoami_command(opts: Options) -> None:
+    """Profile, login kind, token expiry and scopes (never a secret)."""
+    logins = whoami(opts.profile)
+    if opts.as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "profile": opts.profile,
+                    "logins": [
+                        {
+                            "kind": i.kind,
+                            "expires_in_s": round(i.expires_in),
+                            "scope": i.scope,
+                            "persistent": i.persistent,
+                        }
+                        for i in logins
+                    ],
+                }
+            )
+        )
+    for info in logins if not opts.as_json else []:
+        left = (
+            f"expires in {info.expires_in / 60:.0f} min"
+            if info.expires_in > 0
+            else ("expired (refreshed on next use)")
+        )
+        where = "OS keychain" if info.persistent else "memory only"
+        click.echo(
+            f"{info.profile}: {info.kind}, access token {left}, scopes {info.scope}, "
+            f"stored in {where}"
+        )
+    if not logins:
+        store = TokenStore(opts.profile)
+        click.echo(f"Profile '{opts.profile}' is not logged in.", err=True)
+        if store.warning:
+            click.echo(f"note: {store.warning}", err=True)
+        sys.exit(3)
 
 
 @cli.command("sandbox")

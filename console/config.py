@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ __all__ = [
     "RuntimeState",
     "api_settings",
     "lwa_settings",
+    "profile_env",
+    "settings_path",
     "state_dir",
 ]
 
@@ -145,3 +148,46 @@ class RuntimeState:
             Path(tmp).replace(self.path)
         except OSError:
             return
+
+
+def settings_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "settings.toml"
+
+
+# Profile keys in settings.toml and the setting each one stands for.
+PROFILE_KEYS = {
+    "client_id": "CLIENT_ID",
+    "redirect_port": "REDIRECT_PORT",
+    "authorize_url": "LWA_AUTHORIZE_URL",
+    "token_url": "LWA_TOKEN_URL",
+    "endpoints": "ENDPOINTS",
+    "timeout": "TIMEOUT",
+    "max_attempts": "MAX_ATTEMPTS",
+    "retry_base": "RETRY_BASE",
+    "deadline": "DEADLINE",
+}
+
+
+def profile_env(profile: str, path: Path | None = None) -> dict[str, str]:
+    """A profile of settings.toml as SKILL_CONSOLE_* values (no secrets live there).
+
+    [profiles.qa-eu]
+    client_id = "amzn1.application-oa2-client.…"
+    redirect_port = 53682
+    endpoints = "na=https://api.amazonalexa.com,eu=https://api.eu.amazonalexa.com"
+    """
+    try:
+        data = tomllib.loads((path or settings_path()).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValidationError(
+            f"The settings file {path or settings_path()} cannot be read: {exc}",
+            hint="Fix or remove the file; nothing was sent.",
+        ) from None
+    section = data.get("profiles", {}).get(profile, {})
+    if not isinstance(section, dict):
+        return {}
+    return {
+        ENV_PREFIX + env: str(section[key]) for key, env in PROFILE_KEYS.items() if key in section
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import re
 import secrets
@@ -77,3 +78,38 @@ def link_body(
         "accountLinkRequest": {"redirectUri": redirect_uri, "authCode": code, "type": "AUTH_CODE"}
         | extra,
     }
+
+
+def scripted_browser(
+    account: str = "developer", decision: str = "allow", *, tamper: Any = None, before: Any = None
+) -> tuple[Any, list[httpx.Response]]:
+    """An `open_browser` stand-in: consents on the sandbox page, then follows the redirect.
+
+    It runs in a thread (the receiver needs the caller's loop free); `tamper` may rewrite the
+    redirect URL, `before` runs just before the redirect is followed. Returns the opener and
+    the list the receiver's answers are appended to.
+    """
+    import threading
+
+    answers: list[httpx.Response] = []
+
+    def run(url: str) -> None:
+        split = urlsplit(url)
+        params = {k: v[0] for k, v in parse_qs(split.query).items()}
+        authorize = split._replace(query="").geturl()
+        location = consent(authorize, params, account=account, decision=decision).headers[
+            "location"
+        ]
+        if tamper:
+            location = tamper(location)
+        if before:
+            before()
+        # A failure is like a browser's "cannot connect" page: the user may paste the URL.
+        with contextlib.suppress(httpx.HTTPError):
+            answers.append(httpx.get(location))
+
+    def opener(url: str) -> bool:
+        threading.Thread(target=run, args=(url,), daemon=True).start()
+        return True
+
+    return opener, answers

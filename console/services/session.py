@@ -1,20 +1,54 @@
-"""Which login a face uses: tokens from the environment (and, later, the keychain)."""
+"""Logins both faces use: which tokens to send, browser login, logout and whoami.
+
+Tokens come from the environment first (scripts, CI), then from the keychain login of the
+profile and kind (`skillctl login`, or the app's Log in button).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import time
+import webbrowser
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from console.api.errors import AuthError
 from console.api.tokens import TokenProvider
+from console.auth.lwa import LoginFlow, LoginKind, scopes_for
 from console.auth.provider import RefreshingTokenProvider, StaticTokenProvider
-from console.auth.token_endpoint import LwaClient
-from console.config import lwa_settings
+from console.auth.token_endpoint import LwaClient, TokenSet
+from console.auth.tokens import TokenStore
+from console.config import LwaSettings, lwa_settings, profile_env
 
-__all__ = ["token_provider"]
+__all__ = ["LoginInfo", "effective_env", "login", "logout", "token_provider", "whoami"]
 
 
-def token_provider(env: Mapping[str, str]) -> TokenProvider:
-    """From SKILL_CONSOLE_REFRESH_TOKEN (+ client) or SKILL_CONSOLE_ACCESS_TOKEN."""
+def effective_env(
+    profile: str = "default", environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The profile's settings as SKILL_CONSOLE_* values, overridden by the environment."""
+    return profile_env(profile) | dict(os.environ if environ is None else environ)
+
+
+def _lwa_client(settings: LwaSettings, store: TokenStore) -> LwaClient:
+    if not settings.client_id:
+        raise AuthError(
+            "No LWA client id is configured",
+            hint="Set SKILL_CONSOLE_CLIENT_ID (and SKILL_CONSOLE_CLIENT_SECRET), or add "
+            "client_id to the profile in settings.toml.",
+        )
+    secret = settings.client_secret or store.client_secret()
+    return LwaClient(settings.token_url, settings.client_id, secret)
+
+
+def token_provider(
+    env: Mapping[str, str],
+    *,
+    profile: str = "default",
+    kind: str = LoginKind.DEVELOPER,
+    store: TokenStore | None = None,
+) -> TokenProvider:
+    """Environment tokens if set, else the stored login of this profile and kind."""
     lwa = lwa_settings(env)
     refresh = env.get("SKILL_CONSOLE_REFRESH_TOKEN")
     access = env.get("SKILL_CONSOLE_ACCESS_TOKEN")
@@ -24,12 +58,107 @@ def token_provider(env: Mapping[str, str]) -> TokenProvider:
                 "A refresh token is set but no LWA client id",
                 hint="Set SKILL_CONSOLE_CLIENT_ID and SKILL_CONSOLE_CLIENT_SECRET.",
             )
-        client = LwaClient(lwa.token_url, lwa.client_id, lwa.client_secret)
-        return RefreshingTokenProvider(client, refresh)
+        return RefreshingTokenProvider(
+            LwaClient(lwa.token_url, lwa.client_id, lwa.client_secret), refresh
+        )
     if access:
         return StaticTokenProvider(access)
-    raise AuthError(
-        "Not logged in: no access or refresh token",
-        hint="Set SKILL_CONSOLE_REFRESH_TOKEN (with SKILL_CONSOLE_CLIENT_ID/SECRET) or "
-        "SKILL_CONSOLE_ACCESS_TOKEN, or try it out with --sandbox.",
+    store = store or TokenStore(profile)
+    stored = store.load(kind)
+    if stored is None or not stored.tokens.refresh_token:
+        flag = " --customer" if kind == LoginKind.CUSTOMER else ""
+        why = f" {store.warning}" if store.warning else ""
+        raise AuthError(
+            f"Not logged in as a {kind} for profile '{profile}'",
+            hint=f"Run 'skillctl login{flag}' (or use the Log in button), or set "
+            f"SKILL_CONSOLE_REFRESH_TOKEN; or try it out with --sandbox.{why}",
+        )
+    return RefreshingTokenProvider(
+        _lwa_client(lwa, store),
+        stored.tokens.refresh_token,
+        current=stored.tokens,
+        on_refreshed=lambda fresh: store.save(kind, fresh),
+        on_revoked=lambda: store.delete(kind),
     )
+
+
+async def login(
+    env: Mapping[str, str],
+    *,
+    profile: str = "default",
+    kind: LoginKind = LoginKind.DEVELOPER,
+    port: int | None = None,
+    open_browser: Callable[[str], bool] | None = None,
+    on_started: Callable[[LoginFlow], None] | None = None,
+    wait_seconds: float = 300.0,
+    store: TokenStore | None = None,
+) -> TokenSet:
+    """Browser login (PKCE, loopback redirect); the tokens end up in the keychain."""
+    store = store or TokenStore(profile)
+    settings = lwa_settings(env)
+    client = _lwa_client(settings, store)
+    chosen = port if port is not None else int(env.get("SKILL_CONSOLE_REDIRECT_PORT") or 0)
+    flow = LoginFlow(
+        client,
+        settings.authorize_url,
+        scopes_for(kind),
+        port=chosen,
+        timeout=wait_seconds,
+        open_browser=open_browser or webbrowser.open,
+    )
+    await flow.start()
+    try:
+        if on_started:
+            on_started(flow)
+        tokens = await flow.wait()
+    finally:
+        await flow.close()
+    store.save(kind, tokens)
+    if settings.client_secret and store.persistent:
+        store.save_client_secret(settings.client_secret)
+    return tokens
+
+
+async def logout(
+    env: Mapping[str, str], *, profile: str = "default", store: TokenStore | None = None
+) -> list[str]:
+    """Revoke (best effort) and forget both logins of the profile; returns the kinds removed."""
+    store = store or TokenStore(profile)
+    settings = lwa_settings(env)
+    removed = []
+    for kind in LoginKind:
+        stored = store.load(kind)
+        if stored is None:
+            continue
+        if stored.tokens.refresh_token and settings.client_id:
+            await _lwa_client(settings, store).revoke(stored.tokens.refresh_token)
+        store.delete(kind)
+        removed.append(str(kind))
+    return removed
+
+
+@dataclass(frozen=True)
+class LoginInfo:
+    profile: str
+    kind: str
+    expires_in: float  # seconds until the access token expires (negative: expired)
+    scope: str | None
+    persistent: bool
+
+
+def whoami(profile: str = "default", store: TokenStore | None = None) -> list[LoginInfo]:
+    store = store or TokenStore(profile)
+    found = []
+    for kind in LoginKind:
+        stored = store.load(kind)
+        if stored is not None:
+            found.append(
+                LoginInfo(
+                    profile,
+                    str(kind),
+                    stored.tokens.expires_at - time.time(),
+                    stored.tokens.scope,
+                    store.persistent,
+                )
+            )
+    return found

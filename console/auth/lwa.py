@@ -1,0 +1,169 @@
+"""The Login with Amazon authorization-code flow for a native app (RFC 8252), with PKCE.
+
+    flow = LoginFlow(lwa, authorize_url, scopes, port=0)
+    url = await flow.start()        # receiver listening (or paste mode if the port is taken)
+    ...show url, Cancel, a paste box; flow.submit_redirect(pasted) when the user pastes...
+    tokens = await flow.wait()      # AuthError on deny, state mismatch, timeout, cancel
+
+The browser is opened by `start` through `open_browser` (injectable: tests script one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import webbrowser
+from collections.abc import Callable
+from enum import StrEnum
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from console.api.errors import AuthError
+from console.auth.loopback import Callback, LoopbackReceiver, PortInUse
+from console.auth.pkce import challenge_for, new_state, new_verifier
+from console.auth.token_endpoint import LwaClient, TokenSet
+
+__all__ = ["CUSTOMER_SCOPES", "DEVELOPER_SCOPES", "LoginFlow", "LoginKind", "scopes_for"]
+
+DEVELOPER_SCOPES = ("alexa::ask:skills:readwrite", "alexa::ask:skills:test")
+CUSTOMER_SCOPES = ("alexa::skills:account_linking",)
+DEFAULT_TIMEOUT = 300.0  # an authorization code lives five minutes
+
+
+class LoginKind(StrEnum):
+    DEVELOPER = "developer"
+    CUSTOMER = "customer"
+
+
+def scopes_for(kind: LoginKind) -> tuple[str, ...]:
+    return DEVELOPER_SCOPES if kind is LoginKind.DEVELOPER else CUSTOMER_SCOPES
+
+
+class LoginFlow:
+    def __init__(
+        self,
+        lwa: LwaClient,
+        authorize_url: str,
+        scopes: tuple[str, ...],
+        *,
+        port: int = 0,
+        path: str = "/callback",
+        open_browser: Callable[[str], bool] = webbrowser.open,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._lwa = lwa
+        self._authorize_url = authorize_url
+        self._scopes = scopes
+        self._port = port
+        self._path = path
+        self._open_browser = open_browser
+        self._timeout = timeout
+        self._state = new_state()
+        self._verifier = new_verifier()
+        self._receiver: LoopbackReceiver | None = None
+        self._pasted: asyncio.Future[Callback] | None = None
+        self.redirect_uri = f"http://127.0.0.1:{port}{path}"
+        self.url = ""
+        self.listening = False
+        self.browser_opened = False
+
+    async def start(self) -> str:
+        """Listen on the loopback port (or fall back to paste) and open the browser."""
+        self._pasted = asyncio.get_running_loop().create_future()
+        try:
+            self._receiver = LoopbackReceiver(self._state, port=self._port, path=self._path)
+        except PortInUse:
+            self._receiver = None  # paste fallback: the redirect URI stays the registered one
+        else:
+            await self._receiver.start()
+            self.redirect_uri = self._receiver.redirect_uri
+            self.listening = True
+        params = {
+            "client_id": self._lwa.client_id,
+            "scope": " ".join(self._scopes),
+            "response_type": "code",
+            "redirect_uri": self.redirect_uri,
+            "state": self._state,
+            "code_challenge": challenge_for(self._verifier),
+            "code_challenge_method": "S256",
+        }
+        self.url = f"{self._authorize_url}?{urlencode(params)}"
+        try:
+            self.browser_opened = bool(self._open_browser(self.url))
+        except Exception:  # no browser is a normal situation here, not a crash
+            self.browser_opened = False
+        return self.url
+
+    def submit_redirect(self, pasted: str) -> None:
+        """The paste fallback: the URL the browser was redirected to (state still checked)."""
+        query = parse_qs(urlsplit(pasted.strip()).query)
+        first = {k: v[0] for k, v in query.items()}
+        if first.get("state") != self._state:
+            raise AuthError(
+                "That URL does not belong to this sign-in (state mismatch)",
+                hint="Paste the full address the browser was sent to after you pressed Allow.",
+            )
+        if "code" not in first and "error" not in first:
+            raise AuthError(
+                "That URL carries no authorization code",
+                hint="Paste the full address, including everything after '?'.",
+            )
+        if self._pasted is not None and not self._pasted.done():
+            self._pasted.set_result(
+                Callback(first.get("code"), first.get("error"), first.get("error_description"))
+            )
+
+    def cancel(self) -> None:
+        if self._pasted is not None and not self._pasted.done():
+            self._pasted.cancel()
+
+    async def wait(self) -> TokenSet:
+        """The tokens once the browser (or a paste) brings a code back."""
+        try:
+            callback = await self._first_callback()
+        finally:
+            await self.close()
+        if callback.error:
+            raise _denied(callback)
+        assert callback.code is not None
+        return await self._lwa.exchange_code(callback.code, self.redirect_uri, self._verifier)
+
+    async def close(self) -> None:
+        if self._receiver is not None:
+            await self._receiver.close()
+            self._receiver = None
+
+    async def _first_callback(self) -> Callback:
+        assert self._pasted is not None, "start() first"
+        waiters: list[asyncio.Future[Callback]] = [self._pasted]
+        if self._receiver is not None:
+            waiters.append(asyncio.ensure_future(self._receiver.wait()))
+        done, pending = await asyncio.wait(
+            waiters, timeout=self._timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        for waiter in pending:
+            if waiter is not self._pasted:
+                waiter.cancel()
+        if not done:
+            raise AuthError(
+                f"The sign-in timed out after {self._timeout:.0f} s",
+                hint="Start the login again and finish it in the browser within 5 minutes.",
+                endpoint=self._authorize_url,
+            )
+        finished = done.pop()
+        if finished.cancelled():
+            raise AuthError("The sign-in was cancelled", hint="Log in again when ready.")
+        return finished.result()
+
+
+def _denied(callback: Callback) -> AuthError:
+    if callback.error == "access_denied":
+        return AuthError(
+            "The sign-in was denied in the browser",
+            hint="Log in again and press Allow to let the console act for you.",
+            code=callback.error,
+        )
+    detail = f": {callback.error_description}" if callback.error_description else ""
+    return AuthError(
+        f"Login with Amazon refused the sign-in ({callback.error}){detail}",
+        hint="Check the client id, the allowed return URL and the scopes of the security profile.",
+        code=callback.error,
+    )

@@ -1,0 +1,143 @@
+"""TokenStore: a login's secrets in the OS keychain through `keyring`, per profile and kind.
+
+If no keychain backend exists (headless Linux), it says so once and keeps the secrets in memory
+for this run only — never in a file.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import ClassVar
+
+import keyring
+import keyring.errors
+from keyring.backends import fail
+
+from console.api.errors import AuthError
+from console.auth.token_endpoint import TokenSet
+
+__all__ = ["NO_KEYCHAIN_WARNING", "StoredLogin", "TokenStore", "keychain_available"]
+
+SERVICE = "skill-console"
+NO_KEYCHAIN_WARNING = (
+    "No OS keychain is available, so this login is kept in memory for this run only; "
+    "you will need to log in again next time (install a keyring backend, e.g. GNOME Keyring "
+    "or KWallet, to stay logged in)."
+)
+
+
+def keychain_available() -> bool:
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring):
+        return False
+    chained = getattr(backend, "backends", None)
+    return chained is None or bool(chained)
+
+
+@dataclass(frozen=True)
+class StoredLogin:
+    kind: str
+    tokens: TokenSet
+
+    def to_json(self) -> str:
+        t = self.tokens
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "access_token": t.access_token,
+                "refresh_token": t.refresh_token,
+                "expires_at": t.expires_at,
+                "scope": t.scope,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> StoredLogin | None:
+        try:
+            data = json.loads(raw)
+            tokens = TokenSet(
+                str(data["access_token"]),
+                data.get("refresh_token"),
+                float(data["expires_at"]),
+                data.get("scope"),
+            )
+            return cls(str(data["kind"]), tokens)
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def __repr__(self) -> str:
+        return f"StoredLogin(kind={self.kind!r}, {self.tokens!r})"
+
+
+class TokenStore:
+    """Namespaced keys `<profile>/<kind>` under the service `skill-console`."""
+
+    _memory: ClassVar[dict[str, str]] = {}  # session-only fallback, shared by every store
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, profile: str = "default") -> None:
+        self.profile = profile
+        self.persistent = keychain_available()
+        self.warning = None if self.persistent else NO_KEYCHAIN_WARNING
+
+    def _key(self, name: str) -> str:
+        return f"{self.profile}/{name}"
+
+    def load(self, kind: str) -> StoredLogin | None:
+        raw = self._get(self._key(kind))
+        return StoredLogin.from_json(raw) if raw else None
+
+    def save(self, kind: str, tokens: TokenSet) -> None:
+        self._set(self._key(kind), StoredLogin(kind, tokens).to_json())
+
+    def delete(self, kind: str) -> None:
+        self._delete(self._key(kind))
+
+    def client_secret(self) -> str | None:
+        return self._get(self._key("client-secret"))
+
+    def save_client_secret(self, secret: str) -> None:
+        self._set(self._key("client-secret"), secret)
+
+    # --- backend -------------------------------------------------------------------------------
+
+    def _get(self, key: str) -> str | None:
+        if not self.persistent:
+            with self._lock:
+                return self._memory.get(key)
+        try:
+            value = keyring.get_password(SERVICE, key)
+        except keyring.errors.KeyringError as exc:
+            raise _locked(exc) from None
+        return value if isinstance(value, str) else None
+
+    def _set(self, key: str, value: str) -> None:
+        if not self.persistent:
+            with self._lock:
+                self._memory[key] = value
+            return
+        try:
+            keyring.set_password(SERVICE, key, value)
+        except keyring.errors.KeyringError as exc:
+            raise _locked(exc) from None
+
+    def _delete(self, key: str) -> None:
+        if not self.persistent:
+            with self._lock:
+                self._memory.pop(key, None)
+            return
+        try:
+            keyring.delete_password(SERVICE, key)
+        except keyring.errors.PasswordDeleteError:
+            return
+        except keyring.errors.KeyringError as exc:
+            raise _locked(exc) from None
+
+
+def _locked(exc: Exception) -> AuthError:
+    return AuthError(
+        f"The OS keychain refused access ({type(exc).__name__})",
+        hint="Unlock the keychain (or allow access for this app) and try again.",
+    )

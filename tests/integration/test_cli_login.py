@@ -1,0 +1,100 @@
+"""skillctl login / whoami / logout across processes, with and without a keychain."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.sandbox_client import CLIENT_SECRET, SKILL_TRIVIA, scripted_browser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def environ(sandbox: Any, tmp: Path, backend: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
+    env |= sandbox.env() | {
+        "SKILL_CONSOLE_REFRESH_TOKEN": "",
+        "PYTHON_KEYRING_BACKEND": backend,
+        "FILE_KEYRING_PATH": str(tmp / "keyring.json"),
+        "XDG_CONFIG_HOME": str(tmp / "config"),
+        "XDG_STATE_HOME": str(tmp / "state"),
+    }
+    return env
+
+
+def skillctl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+def browser_login(env: dict[str, str], account: str = "developer") -> tuple[int, str, str]:
+    """Run `skillctl login --no-browser` and play the browser for the URL it prints."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "login", "--no-browser", "--wait", "30"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if line.startswith("http"):
+            opener, _ = scripted_browser(account)
+            opener(line.strip())
+            break
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, "".join(seen) + err
+
+
+def test_login_then_a_second_process_uses_the_stored_tokens(sandbox: Any, tmp_path: Path) -> None:
+    env = environ(sandbox, tmp_path, "tests.file_keyring.FileKeyring")
+    code, out, err = browser_login(env)
+    assert code == 0, err
+    assert "Logged in as a developer" in out and "OS keychain" in out
+    status = skillctl(env, "status", SKILL_TRIVIA)
+    assert status.returncode == 4 and "NOT_ENABLED" in status.stdout  # an answer, not a login
+    who = skillctl(env, "whoami")
+    assert who.returncode == 0 and "developer" in who.stdout and "expires in" in who.stdout
+    out_text = out + err + status.stdout + status.stderr + who.stdout + who.stderr
+    files = "".join(
+        p.read_text(errors="replace")
+        for d in ("config", "state")
+        for p in (tmp_path / d).rglob("*")
+        if p.is_file()
+    )
+    world = sandbox.state.world
+    secrets = [
+        CLIENT_SECRET,
+        *world.access_tokens,
+        *[t for t in world.grants if "sandbox-" not in t],
+    ]
+    for secret in secrets:
+        assert secret not in out_text and secret not in files
+    gone = skillctl(env, "logout")
+    assert gone.returncode == 0 and "developer" in gone.stdout
+    assert skillctl(env, "status", SKILL_TRIVIA).returncode == 3
+
+
+def test_without_a_keychain_the_user_is_told_why_a_new_login_is_needed(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    env = environ(sandbox, tmp_path, "keyring.backends.fail.Keyring")
+    code, out, err = browser_login(env)
+    assert code == 0 and "No OS keychain" in err and "memory for this run only" in out
+    status = skillctl(env, "status", SKILL_TRIVIA)
+    assert status.returncode == 3
+    assert "Not logged in" in status.stderr and "No OS keychain" in status.stderr
+    assert not (tmp_path / "keyring.json").exists()

@@ -1,0 +1,178 @@
+"""Browser login against the sandbox with a scripted browser, and the token lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import pytest
+
+from console.api.errors import AuthError
+from console.auth.lwa import LoginFlow, LoginKind, scopes_for
+from console.auth.provider import RefreshingTokenProvider
+from console.auth.token_endpoint import LwaClient, TokenSet
+from console.auth.tokens import TokenStore
+from console.services import session
+from tests.sandbox_client import CLIENT_ID, CLIENT_SECRET, SKILL_TRIVIA, scripted_browser
+
+pytestmark = pytest.mark.asyncio
+
+
+def lwa(sandbox: Any) -> LwaClient:
+    return LwaClient(sandbox.urls.token_url, CLIENT_ID, CLIENT_SECRET)
+
+
+def flow(sandbox: Any, opener: Any, **kw: Any) -> LoginFlow:
+    return LoginFlow(
+        lwa(sandbox),
+        sandbox.urls.authorize_url,
+        scopes_for(LoginKind.DEVELOPER),
+        open_browser=opener,
+        **kw,
+    )
+
+
+async def test_login_success_then_the_token_works(sandbox: Any) -> None:
+    opener, answers = scripted_browser()
+    login = flow(sandbox, opener)
+    url = await login.start()
+    assert "code_challenge_method=S256" in url and login.listening and login.browser_opened
+    tokens = await login.wait()
+    assert tokens.access_token.startswith("Atza|") and tokens.refresh_token
+    assert answers[0].status_code == 200 and "close this tab" in answers[0].text
+    assert sandbox.state.resolve_access_token(tokens.access_token)[0].name == "developer"
+
+
+async def test_deny_ends_the_login_with_a_clear_message(sandbox: Any) -> None:
+    opener, _ = scripted_browser(decision="deny")
+    login = flow(sandbox, opener)
+    await login.start()
+    with pytest.raises(AuthError, match="denied") as caught:
+        await login.wait()
+    assert "Allow" in caught.value.hint
+
+
+async def test_wrong_state_and_wrong_path_are_ignored(sandbox: Any) -> None:
+    bad_state = lambda loc: loc.replace("state=", "state=x")  # noqa: E731
+    opener, answers = scripted_browser(tamper=bad_state)
+    login = flow(sandbox, opener, timeout=1.0)
+    await login.start()
+    with pytest.raises(AuthError, match="timed out"):
+        await login.wait()
+    assert answers[0].status_code == 400
+    opener, answers = scripted_browser(tamper=lambda loc: loc.replace("/callback", "/other"))
+    login = flow(sandbox, opener, timeout=1.0)
+    await login.start()
+    with pytest.raises(AuthError, match="timed out"):
+        await login.wait()
+    assert answers[0].status_code == 404
+
+
+async def test_a_second_callback_after_success_finds_nobody(sandbox: Any) -> None:
+    import httpx
+
+    opener, answers = scripted_browser()
+    login = flow(sandbox, opener)
+    await login.start()
+    await login.wait()
+    with pytest.raises(httpx.ConnectError):
+        await asyncio.to_thread(httpx.get, str(answers[0].request.url))
+
+
+async def test_code_replay_and_pkce_mismatch_are_refused(sandbox: Any) -> None:
+    captured: list[str] = []
+    opener, _ = scripted_browser(tamper=lambda loc: captured.append(loc) or loc)
+    login = flow(sandbox, opener)
+    await login.start()
+    await login.wait()
+    code = captured[0].split("code=")[1].split("&")[0]
+    with pytest.raises(AuthError) as replay:
+        await lwa(sandbox).exchange_code(code, login.redirect_uri, "v" * 43)
+    assert replay.value.code == "invalid_grant" and code not in str(replay.value)
+    opener, _ = scripted_browser()
+    other = flow(sandbox, opener)
+    await other.start()
+    other._verifier = "w" * 50  # as if another login's verifier were sent
+    with pytest.raises(AuthError, match="invalid_grant"):
+        await other.wait()
+
+
+async def test_expired_code_is_refused(sandbox: Any) -> None:
+    opener, _ = scripted_browser(before=lambda: sandbox.clock.advance(301))
+    login = flow(sandbox, opener)
+    await login.start()
+    with pytest.raises(AuthError, match="expired"):
+        await login.wait()
+
+
+async def test_timeout_when_no_browser_answers(sandbox: Any) -> None:
+    login = flow(sandbox, lambda url: False, timeout=0.2)
+    await login.start()
+    assert not login.browser_opened
+    with pytest.raises(AuthError, match="timed out"):
+        await login.wait()
+
+
+async def test_port_in_use_falls_back_to_pasting(sandbox: Any) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    try:
+        pasted: list[str] = []
+        opener, _ = scripted_browser(tamper=lambda loc: pasted.append(loc) or "http://127.0.0.1:9/")
+        login = flow(sandbox, opener, port=port)
+        await login.start()
+        assert not login.listening and login.redirect_uri == f"http://127.0.0.1:{port}/callback"
+        waiting = asyncio.ensure_future(login.wait())
+        for _ in range(500):
+            if pasted:
+                break
+            await asyncio.sleep(0.01)
+        with pytest.raises(AuthError, match="state mismatch"):
+            login.submit_redirect(pasted[0].replace("state=", "state=zz"))
+        login.submit_redirect(pasted[0])
+        tokens = await waiting
+        assert tokens.access_token
+    finally:
+        taken.close()
+
+
+async def test_refresh_on_expiry_and_single_flight(sandbox: Any) -> None:
+    expired = TokenSet("Atza|old", "Atzr|sandbox-developer", expires_at=0)
+    provider = RefreshingTokenProvider(lwa(sandbox), "Atzr|sandbox-developer", current=expired)
+    first = await provider.access_token()
+    assert first != "Atza|old" and provider.refresh_count == 1
+    results = await asyncio.gather(*(provider.refresh(first) for _ in range(10)))
+    assert provider.refresh_count == 2 and len(set(results)) == 1
+
+
+async def test_revoked_refresh_token_ends_the_session(sandbox: Any) -> None:
+    store = TokenStore("revoked")
+    store.save("developer", TokenSet("Atza|x", "Atzr|sandbox-developer", expires_at=0))
+    provider = session.token_provider(
+        sandbox.env() | {"SKILL_CONSOLE_REFRESH_TOKEN": ""}, profile="revoked", store=store
+    )
+    sandbox.state.revoke("Atzr|sandbox-developer")
+    with pytest.raises(AuthError) as caught:
+        await provider.access_token()
+    assert "log in again" in caught.value.hint.lower()
+    assert store.load("developer") is None  # cleanly logged out
+    with pytest.raises(AuthError, match="ended"):
+        await provider.refresh("Atza|x")  # nothing retries forever
+
+
+async def test_login_stores_in_keyring_and_status_uses_it(sandbox: Any) -> None:
+    from console.services import ConsoleService
+    from tests.integration.conftest import sandbox_settings
+
+    env = sandbox.env() | {"SKILL_CONSOLE_REFRESH_TOKEN": ""}
+    opener, _ = scripted_browser()
+    await session.login(env, profile="qa", open_browser=opener)
+    assert [i.kind for i in session.whoami("qa")] == ["developer"]
+    provider = session.token_provider(env, profile="qa")
+    async with ConsoleService(sandbox_settings(sandbox), provider) as svc:
+        assert (await svc.check(SKILL_TRIVIA, "development")).state == "NOT_ENABLED"
+    assert await session.logout(env, profile="qa") == ["developer"]
+    assert session.whoami("qa") == []
