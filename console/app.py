@@ -114,11 +114,13 @@ def sandbox_backend(server: Any) -> Any:
 def environment_backend() -> Any:
     from console.ui.backend import Account, Backend
 
+    from console.services.session import effective_env
+
     accounts = [
-        Account("env-developer", "developer", "Developer (tokens from SKILL_CONSOLE_*)"),
-        Account("env-customer", "customer", "Customer (tokens from SKILL_CONSOLE_*)"),
+        Account("developer", "developer", "Developer (skillctl login, or SKILL_CONSOLE_* tokens)"),
+        Account("customer", "customer", "Customer (skillctl login --customer, or tokens)"),
     ]
-    env = dict(os.environ)
+    env = effective_env("default")
     return Backend(accounts, {a.name: env for a in accounts})
 
 

@@ -31,8 +31,10 @@ class Backend:
         *,
         partner_authorize_url: str | None = None,
         persist_endpoints: bool = True,
+        profile: str = "default",
     ) -> None:
         self.accounts = accounts
+        self.profile = profile
         self._envs = envs
         self.partner_authorize_url = partner_authorize_url
         self.partner_redirect_uri = SANDBOX_PARTNER_REDIRECT
@@ -54,8 +56,12 @@ class Backend:
         """The account's service (built on first use; raises AuthError if not logged in)."""
         if account not in self._services:
             env = self._envs[account]
+            kind = next(a.kind for a in self.accounts if a.name == account)
             service = ConsoleService(
-                api_settings(env), token_provider(env), on_attempt=self._emit, memory=self.memory
+                api_settings(env),
+                token_provider(env, profile=self.profile, kind=kind),
+                on_attempt=self._emit,
+                memory=self.memory,
             )
             self._services[account] = service
         return self._services[account]
