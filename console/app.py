@@ -112,9 +112,8 @@ def sandbox_backend(server: Any) -> Any:
 
 
 def environment_backend() -> Any:
-    from console.ui.backend import Account, Backend
-
     from console.services.session import effective_env
+    from console.ui.backend import Account, Backend
 
     accounts = [
         Account("developer", "developer", "Developer (skillctl login, or SKILL_CONSOLE_* tokens)"),
