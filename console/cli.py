@@ -213,58 +213,34 @@ def cli(ctx: click.Context, profile: str, sandbox: bool, as_json: bool, verbose:
     ctx.obj = Options(profile, sandbox, as_json, verbose)
 
 
-@cli.command()
-@click.argument("skill_id")
-@click.option("--stage", type=STAGES, default="development", show_default=True)
-@click.pass_obj
-def status(opts: Options, skill_id: str, stage: str) -> None:
-    """Owner: is this stage enabled? (exit 0 enabled, 4 not enabled)"""
-    sys.exit(
-        run(
-            opts,
-            "status",
-            "developer",
-            lambda s: s.check(skill_id, stage),
-            skill_id=skill_id,
-            stage=stage,
-        )
-    )
+OwnerCall = Callable[[ConsoleService, str, str], Awaitable[OperationResult]]
 
 
-@cli.command()
-@click.argument("skill_id")
-@click.option("--stage", type=STAGES, default="development", show_default=True)
-@click.pass_obj
-def enable(opts: Options, skill_id: str, stage: str) -> None:
-    """Owner: enable this stage (the other stage is disabled)."""
-    sys.exit(
-        run(
-            opts,
-            "enable",
-            "developer",
-            lambda s: s.enable(skill_id, stage),
-            skill_id=skill_id,
-            stage=stage,
-        )
-    )
+def _owner_command(name: str, summary: str, call: OwnerCall) -> None:
+    """Register one owner command: SKILL_ID [--stage development|live]."""
+
+    @cli.command(name, help=summary)
+    @click.argument("skill_id")
+    @click.option("--stage", type=STAGES, default="development", show_default=True)
+    @click.pass_obj
+    def command(opts: Options, skill_id: str, stage: str) -> None:
+        work: Operation = lambda svc: call(svc, skill_id, stage)  # noqa: E731
+        sys.exit(run(opts, name, "developer", work, skill_id=skill_id, stage=stage))
 
 
-@cli.command()
-@click.argument("skill_id")
-@click.option("--stage", type=STAGES, default="development", show_default=True)
-@click.pass_obj
-def disable(opts: Options, skill_id: str, stage: str) -> None:
-    """Owner: disable this stage."""
-    sys.exit(
-        run(
-            opts,
-            "disable",
-            "developer",
-            lambda s: s.disable(skill_id, stage),
-            skill_id=skill_id,
-            stage=stage,
-        )
-    )
+_owner_command(
+    "status",
+    "Owner: is this stage enabled? (exit 0 enabled, 4 not enabled)",
+    lambda svc, skill, stage: svc.check(skill, stage),
+)
+_owner_command(
+    "enable",
+    "Owner: enable this stage (the other stage is disabled).",
+    lambda svc, skill, stage: svc.enable(skill, stage),
+)
+_owner_command(
+    "disable", "Owner: disable this stage.", lambda svc, skill, stage: svc.disable(skill, stage)
+)
 
 
 @cli.group()
