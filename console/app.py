@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
-from console.config import APP_NAME
+from console import APP_NAME
 
 SELF_TEST_SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
 
@@ -38,36 +35,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         args.sandbox = True
-    import qasync
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
+
+    from console.ui.main_window import MainWindow
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Skill Enablement Console")
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when we are done
+    settings = QSettings(settings_path(), QSettings.Format.IniFormat)
+    window = MainWindow(None, settings, sandbox=args.sandbox)
+    window.show()
+    while not window.painted:  # paint first; the event loop machinery after
+        app.processEvents()
+    if os.environ.get("SKILL_CONSOLE_EXIT_AFTER_FIRST_PAINT"):  # the start-up benchmark
+        return 0
+    import asyncio
+
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        code: int = loop.run_until_complete(run(args))
+        code: int = loop.run_until_complete(run(args, window))
     return code
 
 
-def settings_path() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "window.ini"
+def settings_path() -> str:
+    """window.ini beside settings.toml (Qt's own lookup: no platformdirs before first paint)."""
+    from PySide6.QtCore import QStandardPaths
+
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    return str(Path(base) / APP_NAME / "window.ini")
 
 
-async def run(args: argparse.Namespace) -> int:
-    """Show the window at once, then bring up the sandbox and services; clean up on close."""
-    from PySide6.QtCore import QSettings
+async def run(args: argparse.Namespace, window: Any) -> int:
+    """Bring up the sandbox and services behind the shown window; clean up on close."""
+    import asyncio
 
-    from console.ui.main_window import MainWindow
-
-    settings = QSettings(str(settings_path()), QSettings.Format.IniFormat)
-    window = MainWindow(None, settings, sandbox=args.sandbox)
-    window.show()
     sandbox: Any = None
     try:
+        # The service stack (httpx, keyring, uvicorn) loads off the UI thread after first paint.
+        await asyncio.to_thread(_load_service_modules)
         if args.sandbox:
             sandbox = await start_sandbox()
             window.set_backend(sandbox_backend(sandbox))
@@ -87,7 +98,14 @@ async def run(args: argparse.Namespace) -> int:
         window.deleteLater()
 
 
+def _load_service_modules() -> None:
+    import console.services.session
+    import console.ui.backend  # noqa: F401
+
+
 async def start_sandbox() -> Any:
+    import asyncio
+
     from console.sandbox.server import SandboxServer
 
     server = SandboxServer(port_base=0)
@@ -96,7 +114,8 @@ async def start_sandbox() -> Any:
 
 
 def sandbox_backend(server: Any) -> Any:
-    from console.ui.backend import Account, Backend
+    from console.ui.accounts import Account
+    from console.ui.backend import Backend
 
     accounts = [
         Account(a["name"], a["kind"], f"{a['label']} — {a['name']}")
@@ -113,7 +132,8 @@ def sandbox_backend(server: Any) -> Any:
 
 def environment_backend() -> Any:
     from console.services.session import effective_env
-    from console.ui.backend import Account, Backend
+    from console.ui.accounts import Account
+    from console.ui.backend import Backend
 
     accounts = [
         Account("developer", "developer", "Developer (skillctl login, or SKILL_CONSOLE_* tokens)"),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
+from console import APP_NAME
 from console.api.client import ApiSettings
 from console.api.errors import ValidationError
 from console.api.models import Region
@@ -33,7 +34,6 @@ __all__ = [
     "state_dir",
 ]
 
-APP_NAME = "skill-console"
 DEFAULT_AUTHORIZE_URL = "https://www.amazon.com/ap/oa"
 DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"  # noqa: S105 (a URL)
 ENV_PREFIX = "SKILL_CONSOLE_"

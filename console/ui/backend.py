@@ -6,7 +6,6 @@ No HTTP here; it only wires the service layer for the widgets.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from console.api.client import ApiSettings, AttemptListener
 from console.api.regions import EndpointMemory, region_of
@@ -14,13 +13,7 @@ from console.config import RuntimeState, api_settings
 from console.services import ConsoleService
 from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_code
 from console.services.session import token_provider
-
-
-@dataclass(frozen=True)
-class Account:
-    name: str
-    kind: str  # developer | customer
-    label: str
+from console.ui.accounts import Account
 
 
 class Backend:

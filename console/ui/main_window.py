@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -23,12 +23,17 @@ from PySide6.QtWidgets import (
 
 from console.api.errors import ConsoleError
 from console.api.models import Attempt, OperationResult
-from console.services import ConsoleService
+from console.ui.accounts import Account
 from console.ui.activity_log import ActivityDock
-from console.ui.backend import Account, Backend
 from console.ui.operations import OperationRunner
 from console.ui.skill_selector import SkillSelector
 from console.ui.status_panel import StatusPanel
+
+if TYPE_CHECKING:  # asyncio and the service stack load after the first paint
+    import asyncio
+
+    from console.services import ConsoleService
+    from console.ui.backend import Backend
 
 TRANSITIONAL = ("ENABLING", "DISABLING")
 
@@ -44,7 +49,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Skill Enablement Console" + (" — Sandbox" if sandbox else ""))
         self.setObjectName("mainWindow")
         self.runner = OperationRunner(self)
-        self.shutdown = asyncio.Event()
+        self._shutdown: asyncio.Event | None = None
+        self.painted = False
         self.activity = ActivityDock(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity)
         self.status = StatusPanel()
@@ -320,6 +326,8 @@ class MainWindow(QMainWindow):
             except ConsoleError as error:
                 self._show_error("Get partner code", error)
 
+        import asyncio
+
         self.fetch_task = asyncio.ensure_future(fetch())
 
     def _service(self, account: Account) -> ConsoleService:
@@ -413,6 +421,19 @@ class MainWindow(QMainWindow):
         if account is not None:
             self.settings.setValue("lastAccount", account.name)
         self.settings.sync()
+
+    @property
+    def shutdown(self) -> asyncio.Event:
+        """Set when the window closes; the main coroutine then cleans up (QT-ASYNC-NOTES)."""
+        if self._shutdown is None:
+            import asyncio
+
+            self._shutdown = asyncio.Event()
+        return self._shutdown
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        self.painted = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from console.api.errors import ConsoleError
 from console.api.models import OperationResult
+
+if TYPE_CHECKING:  # imported lazily below: the window paints before asyncio loads
+    import asyncio
 
 
 class OperationRunner(QObject):
@@ -32,6 +35,8 @@ class OperationRunner(QObject):
     def start(self, name: str, work: Callable[[], Awaitable[OperationResult]]) -> bool:
         if self.busy:
             return False
+        import asyncio
+
         self._active = True
         self.task = asyncio.ensure_future(self._run(name, work))
         return True
@@ -42,10 +47,14 @@ class OperationRunner(QObject):
 
     async def wait(self) -> None:
         """Until the current operation (if any) has finished; never raises."""
+        import asyncio
+
         if self.task is not None:
             await asyncio.gather(self.task, return_exceptions=True)
 
     async def _run(self, name: str, work: Callable[[], Awaitable[OperationResult]]) -> None:
+        import asyncio
+
         self.started.emit(name)
         try:
             result = await work()

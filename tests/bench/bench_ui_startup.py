@@ -1,0 +1,67 @@
+"""Benchmark: cold start to first paint of skill-console vs a bare PySide6 window.
+
+    uv run python -m tests.bench.bench_ui_startup [--runs 7]
+
+Both are fresh processes, timed from spawn until they exit right after their first paint.
+Prints one JSON line with medians and the ratio (target ≤ 1.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+BARE = """
+import sys
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+class Painted(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            app.quit()
+        return False
+w = QMainWindow(); w.resize(980, 720)
+f = Painted(); w.installEventFilter(f)
+w.show()
+app.exec()
+"""
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=60)
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    app_env = env | {"SKILL_CONSOLE_EXIT_AFTER_FIRST_PAINT": "1"}
+    bare, app = [], []
+    for _ in range(args.runs):  # interleaved, so noise hits both alike
+        bare.append(timed([sys.executable, "-c", BARE], env))
+        app.append(timed([sys.executable, "-m", "console.app"], app_env))
+    print(
+        json.dumps(
+            {
+                "bench": "ui_startup",
+                "runs": args.runs,
+                "bare_pyside6_ms_median": round(statistics.median(bare), 1),
+                "skill_console_ms_median": round(statistics.median(app), 1),
+                "ratio": round(statistics.median(app) / statistics.median(bare), 3),
+                "target_ratio": 1.5,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
