@@ -42,6 +42,7 @@ from console.api.parsing import error_fields, parse_customer_status, parse_endpo
 from console.api.redact import redact
 from console.api.regions import DEFAULT_ENDPOINTS, EndpointMemory, dedupe, fallback_candidates
 from console.api.retry import Action, Outcome, RetryPolicy, decide, parse_retry_after
+from console.api.tls import shared_ssl_context
 from console.api.tokens import TokenProvider
 
 __all__ = ["ApiSettings", "SkillApiClient"]
@@ -107,6 +108,7 @@ class SkillApiClient:
         self._sleep = sleep
         self._http = httpx.AsyncClient(
             transport=transport,
+            verify=shared_ssl_context(),
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
             follow_redirects=False,

@@ -9,6 +9,7 @@ import httpx
 
 from console.api.errors import AuthError, NetworkError, ProtocolError
 from console.api.redact import redact
+from console.api.tls import shared_ssl_context
 
 __all__ = ["LwaClient", "TokenSet"]
 
@@ -65,7 +66,7 @@ class LwaClient:
     async def revoke(self, token: str) -> None:
         """Best effort: a revocation endpoint beside the token URL (sandbox has one)."""
         url = self.token_url.rsplit("/", 1)[0] + "/revoke"
-        async with httpx.AsyncClient(timeout=self.timeout) as http:
+        async with httpx.AsyncClient(timeout=self.timeout, verify=shared_ssl_context()) as http:
             try:
                 await http.post(url, data={"token": token, **self._client_fields()})
             except httpx.HTTPError:
@@ -79,7 +80,7 @@ class LwaClient:
 
     async def _grant(self, fields: dict[str, str], secrets: tuple[str, ...]) -> TokenSet:
         all_secrets = (*secrets, self.client_secret)
-        async with httpx.AsyncClient(timeout=self.timeout) as http:
+        async with httpx.AsyncClient(timeout=self.timeout, verify=shared_ssl_context()) as http:
             try:
                 response = await http.post(
                     self.token_url,

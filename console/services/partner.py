@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from console.api.errors import NetworkError, ProtocolError
+from console.api.tls import shared_ssl_context
 
 SANDBOX_PARTNER_CLIENT = "alexa-skill-sandbox"
 SANDBOX_PARTNER_REDIRECT = "https://pitangui.amazon.com/api/skill/link/SANDBOX"
@@ -34,7 +35,9 @@ async def fetch_partner_code(
     if code_challenge:
         params |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
     try:
-        async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+        async with httpx.AsyncClient(
+            timeout=10, follow_redirects=False, verify=shared_ssl_context()
+        ) as http:
             response = await http.get(authorize_url + "?" + urlencode(params))
     except httpx.HTTPError:
         raise NetworkError(

@@ -59,6 +59,15 @@ class Backend:
             self._services[account] = service
         return self._services[account]
 
+    async def aservice(self, account: str) -> ConsoleService:
+        """`service`, but a first build (TLS context, CA bundle: ~0.1 s) runs off the UI thread."""
+        if account in self._services:
+            return self._services[account]
+        import asyncio
+
+        service = await asyncio.to_thread(self.service, account)
+        return service
+
     def region(self, endpoint: str | None, account: str) -> str | None:
         if endpoint is None:
             return None

@@ -269,7 +269,7 @@ class MainWindow(QMainWindow):
         skill, stage = self.selector.skill_id(), self.selector.stage_name()
 
         async def work(account: Account) -> OperationResult:
-            service = self._service(account)
+            service = await self._service(account)
             if account.kind == "developer":
                 return await service.check(skill, stage)
             return await self._follow(service, await service.customer_status(skill))
@@ -278,17 +278,28 @@ class MainWindow(QMainWindow):
 
     def enable(self) -> None:
         skill, stage = self.selector.skill_id(), self.selector.stage_name()
-        self._start("Enable", lambda a: self._service(a).enable(skill, stage))
+
+        async def work(account: Account) -> OperationResult:
+            return await (await self._service(account)).enable(skill, stage)
+
+        self._start("Enable", work)
 
     def disable(self) -> None:
         skill, stage = self.selector.skill_id(), self.selector.stage_name()
+
+        async def work(account: Account) -> OperationResult:
+            return await (await self._service(account)).disable(skill, stage)
+
         self._confirm_live(
             f"Disable the live stage of {skill}?",
-            lambda: self._start("Disable", lambda a: self._service(a).disable(skill, stage)),
+            lambda: self._start("Disable", work),
         )
 
     def find_endpoint(self) -> None:
-        self._start("Find endpoint", lambda a: self._service(a).find_endpoint())
+        async def work(account: Account) -> OperationResult:
+            return await (await self._service(account)).find_endpoint()
+
+        self._start("Find endpoint", work)
 
     def link(self) -> None:
         skill, stage = self.selector.skill_id(), self.selector.stage_name()
@@ -296,7 +307,7 @@ class MainWindow(QMainWindow):
         verifier = self.verifier.text().strip() or None
 
         async def work(account: Account) -> OperationResult:
-            service = self._service(account)
+            service = await self._service(account)
             result = await service.link(skill, stage, code, uri, verifier)
             self.partner_code.clear()  # a partner code works once, whatever happened
             return await self._follow(service, result)
@@ -307,7 +318,7 @@ class MainWindow(QMainWindow):
         skill = self.selector.skill_id()
 
         async def work(account: Account) -> OperationResult:
-            service = self._service(account)
+            service = await self._service(account)
             return await self._follow(service, await service.unlink(skill))
 
         self._confirm_live(
@@ -330,9 +341,9 @@ class MainWindow(QMainWindow):
 
         self.fetch_task = asyncio.ensure_future(fetch())
 
-    def _service(self, account: Account) -> ConsoleService:
+    async def _service(self, account: Account) -> ConsoleService:
         assert self.backend is not None
-        return self.backend.service(account.name)
+        return await self.backend.aservice(account.name)
 
     async def _follow(self, service: ConsoleService, result: OperationResult) -> OperationResult:
         if result.state not in TRANSITIONAL:
