@@ -83,7 +83,10 @@ async def run(args: argparse.Namespace, window: Any) -> int:
             sandbox = await start_sandbox()
             window.set_backend(sandbox_backend(sandbox))
         else:
-            window.set_backend(environment_backend())
+            window.backend_factory = environment_backend
+            window.set_backend(
+                environment_backend(str(window.settings.value("profile", "default")))
+            )
         if args.self_test:
             return await self_test(window)
         await window.shutdown.wait()
@@ -134,22 +137,28 @@ def sandbox_backend(server: Any) -> Any:
     return Backend(
         accounts,
         envs,
+        login_env=server.env("developer"),
         partner_authorize_url=server.urls.partner_authorize_url,
-        persist_endpoints=False,
+        persist=False,
+        profile="sandbox",
     )
 
 
-def environment_backend() -> Any:
+def environment_backend(profile: str = "default") -> Any:
+    """Real Amazon: environment tokens (if set) or the profile's stored logins."""
     from console.services.session import effective_env
     from console.ui.accounts import Account
-    from console.ui.backend import Backend
+    from console.ui.backend import TOKEN_VARS, Backend
 
-    accounts = [
-        Account("developer", "developer", "Developer (skillctl login, or SKILL_CONSOLE_* tokens)"),
-        Account("customer", "customer", "Customer (skillctl login --customer, or tokens)"),
-    ]
-    env = effective_env("default")
-    return Backend(accounts, {a.name: env for a in accounts})
+    env = effective_env(profile)
+    accounts, envs = [], {}
+    if any(env.get(var) for var in TOKEN_VARS):
+        accounts = [
+            Account("env", "developer", "Developer (tokens from SKILL_CONSOLE_*)"),
+            Account("env-customer", "customer", "Customer (tokens from SKILL_CONSOLE_*)"),
+        ]
+        envs = {a.name: env for a in accounts}
+    return Backend(accounts, envs, login_env=env, profile=profile)
 
 
 async def self_test(window: Any) -> int:

@@ -10,9 +10,10 @@ import json
 import os
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -28,8 +29,10 @@ __all__ = [
     "LwaSettings",
     "RuntimeState",
     "api_settings",
+    "list_profiles",
     "lwa_settings",
     "profile_env",
+    "save_profiles",
     "settings_path",
     "state_dir",
 ]
@@ -191,3 +194,31 @@ def profile_env(profile: str, path: Path | None = None) -> dict[str, str]:
     return {
         ENV_PREFIX + env: str(section[key]) for key, env in PROFILE_KEYS.items() if key in section
     }
+
+
+def list_profiles(path: Path | None = None) -> list[str]:
+    """Profile names in settings.toml, with "default" always first."""
+    try:
+        data = tomllib.loads((path or settings_path()).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        data = {}
+    names = [str(n) for n in data.get("profiles", {}) if n != "default"]
+    return ["default", *sorted(names)]
+
+
+def save_profiles(change: Callable[[dict[str, Any]], None], path: Path | None = None) -> None:
+    """Read settings.toml, let `change` edit its profiles table, write it back atomically."""
+    import tomli_w
+
+    target = path or settings_path()
+    try:
+        data: dict[str, Any] = tomllib.loads(target.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        data = {}
+    profiles = data.setdefault("profiles", {})
+    change(profiles)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".settings-")
+    with os.fdopen(fd, "wb") as handle:
+        tomli_w.dump(data, handle)
+    Path(tmp).replace(target)

@@ -24,7 +24,7 @@ SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
 async def scenario() -> None:
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "w.ini"), QSettings.Format.IniFormat)
     window = MainWindow(None, settings, sandbox=True)
-    window.resize(1000, 700)
+    window.resize(1040, 840)
     window.show()
     sandbox = await start_sandbox()
     window.set_backend(sandbox_backend(sandbox))
@@ -45,6 +45,15 @@ async def scenario() -> None:
         window.link()
         await window.runner.wait()
         save(window, "customer.png")
+        window.backend.open_browser = lambda url: False  # type: ignore[union-attr]
+        window.login.login_button.click()
+        # The waiting state: URL to copy, paste box, Cancel (no event exists to await).
+        while window.login.flow is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        save(window.login, "login-waiting.png")
+        window.login.cancel_login()
+        if window.login.task is not None:
+            await window.login.task
     finally:
         if window.backend is not None:
             await window.backend.aclose()

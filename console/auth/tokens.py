@@ -77,10 +77,10 @@ class TokenStore:
     _memory: ClassVar[dict[str, str]] = {}  # session-only fallback, shared by every store
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, profile: str = "default") -> None:
+    def __init__(self, profile: str = "default", *, memory_only: bool = False) -> None:
         self.profile = profile
-        self.persistent = keychain_available()
-        self.warning = None if self.persistent else NO_KEYCHAIN_WARNING
+        self.persistent = not memory_only and keychain_available()
+        self.warning = None if self.persistent or memory_only else NO_KEYCHAIN_WARNING
 
     def _key(self, name: str) -> str:
         return f"{self.profile}/{name}"

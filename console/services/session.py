@@ -20,7 +20,15 @@ from console.auth.token_endpoint import LwaClient, TokenSet
 from console.auth.tokens import TokenStore
 from console.config import LwaSettings, lwa_settings, profile_env
 
-__all__ = ["LoginInfo", "effective_env", "login", "logout", "token_provider", "whoami"]
+__all__ = [
+    "LoginInfo",
+    "effective_env",
+    "login",
+    "logout",
+    "move_logins",
+    "token_provider",
+    "whoami",
+]
 
 
 def effective_env(
@@ -162,3 +170,16 @@ def whoami(profile: str = "default", store: TokenStore | None = None) -> list[Lo
                 )
             )
     return found
+
+
+def move_logins(old: str, new: str) -> None:
+    """Carry a profile's stored logins (and client secret) over to its new name."""
+    source, target = TokenStore(old), TokenStore(new)
+    for kind in LoginKind:
+        stored = source.load(kind)
+        if stored is not None:
+            target.save(kind, stored.tokens)
+            source.delete(kind)
+    secret = source.client_secret()
+    if secret:
+        target.save_client_secret(secret)

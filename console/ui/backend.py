@@ -1,19 +1,29 @@
-"""What the window talks to: one ConsoleService per account, built from settings or sandbox.
+"""What the window talks to: one ConsoleService per account, and the login of a profile.
 
-No HTTP here; it only wires the service layer for the widgets.
+No HTTP here; it only wires the service and session layers for the widgets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Callable, Mapping
 
 from console.api.client import ApiSettings, AttemptListener
 from console.api.regions import EndpointMemory, region_of
+from console.auth.lwa import LoginFlow, LoginKind
+from console.auth.tokens import TokenStore
 from console.config import RuntimeState, api_settings
-from console.services import ConsoleService
+from console.services import ConsoleService, session
 from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_code
-from console.services.session import token_provider
 from console.ui.accounts import Account
+
+TOKEN_VARS = ("SKILL_CONSOLE_REFRESH_TOKEN", "SKILL_CONSOLE_ACCESS_TOKEN")
+
+
+def login_account(kind: str, profile: str) -> Account:
+    """The account entry for this profile's own login of `kind`."""
+    label = "Developer" if kind == LoginKind.DEVELOPER else "Customer"
+    return Account(f"login-{kind}", kind, f"{label} — signed in (profile {profile})")
 
 
 class Backend:
@@ -22,51 +32,84 @@ class Backend:
         accounts: list[Account],
         envs: Mapping[str, Mapping[str, str]],
         *,
+        login_env: Mapping[str, str],
         partner_authorize_url: str | None = None,
-        persist_endpoints: bool = True,
+        persist: bool = True,
         profile: str = "default",
     ) -> None:
-        self.accounts = accounts
         self.profile = profile
-        self._envs = envs
+        self._demo = list(accounts)
+        self._envs = dict(envs)
+        self.login_env = {k: v for k, v in login_env.items() if k not in TOKEN_VARS}
         self.partner_authorize_url = partner_authorize_url
         self.partner_redirect_uri = SANDBOX_PARTNER_REDIRECT
+        self.store = TokenStore(profile, memory_only=not persist)
+        self.open_browser: Callable[[str], bool] | None = None  # None: the system browser
         self._services: dict[str, ConsoleService] = {}
         self._listeners: list[AttemptListener] = []
-        if persist_endpoints:
+        if persist:
             state = RuntimeState()
             self.memory = EndpointMemory(state.endpoints(), on_change=state.save_endpoints)
         else:
             self.memory = EndpointMemory()
 
+    @property
+    def accounts(self) -> list[Account]:
+        """Demo accounts (sandbox) first, then this profile's stored logins."""
+        logins = [login_account(i.kind, self.profile) for i in self.logins()]
+        return self._demo + logins
+
+    def logins(self) -> list[session.LoginInfo]:
+        return session.whoami(self.profile, self.store)
+
     def add_listener(self, listener: AttemptListener) -> None:
         self._listeners.append(listener)
 
+    def _env(self, account: str) -> Mapping[str, str]:
+        return self._envs.get(account, self.login_env)
+
+    def _kind(self, account: str) -> str:
+        return next(a.kind for a in self.accounts if a.name == account)
+
     def settings(self, account: str) -> ApiSettings:
-        return api_settings(self._envs[account])
+        return api_settings(self._env(account))
 
     def service(self, account: str) -> ConsoleService:
         """The account's service (built on first use; raises AuthError if not logged in)."""
         if account not in self._services:
-            env = self._envs[account]
-            kind = next(a.kind for a in self.accounts if a.name == account)
-            service = ConsoleService(
-                api_settings(env),
-                token_provider(env, profile=self.profile, kind=kind),
-                on_attempt=self._emit,
-                memory=self.memory,
+            env = self._env(account)
+            tokens = session.token_provider(
+                env, profile=self.profile, kind=self._kind(account), store=self.store
             )
-            self._services[account] = service
+            self._services[account] = ConsoleService(
+                api_settings(env), tokens, on_attempt=self._emit, memory=self.memory
+            )
         return self._services[account]
 
     async def aservice(self, account: str) -> ConsoleService:
-        """`service`, but a first build (TLS context, CA bundle: ~0.1 s) runs off the UI thread."""
+        """`service`, but a first build (TLS context, CA bundle) runs off the UI thread."""
         if account in self._services:
             return self._services[account]
-        import asyncio
+        return await asyncio.to_thread(self.service, account)
 
-        service = await asyncio.to_thread(self.service, account)
-        return service
+    async def login(self, kind: str, on_started: Callable[[LoginFlow], None]) -> Account:
+        """Browser login for this profile; returns the account entry to select."""
+        await session.login(
+            self.login_env,
+            profile=self.profile,
+            kind=LoginKind(kind),
+            open_browser=self.open_browser,
+            on_started=on_started,
+            store=self.store,
+        )
+        await self._drop(f"login-{kind}")  # its old service held the old tokens
+        return login_account(kind, self.profile)
+
+    async def logout(self) -> list[str]:
+        removed = await session.logout(self.login_env, profile=self.profile, store=self.store)
+        for kind in removed:
+            await self._drop(f"login-{kind}")
+        return removed
 
     def region(self, endpoint: str | None, account: str) -> str | None:
         if endpoint is None:
@@ -84,6 +127,11 @@ class Backend:
     async def aclose(self) -> None:
         services, self._services = list(self._services.values()), {}
         for service in services:
+            await service.aclose()
+
+    async def _drop(self, account: str) -> None:
+        service = self._services.pop(account, None)
+        if service is not None:
             await service.aclose()
 
     def _emit(self, attempt: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from console.api.errors import ConsoleError
 from console.api.models import Attempt, OperationResult
 from console.ui.accounts import Account
 from console.ui.activity_log import ActivityDock
+from console.ui.login_pane import LoginPane
 from console.ui.operations import OperationRunner
 from console.ui.skill_selector import SkillSelector
 from console.ui.status_panel import StatusPanel
@@ -36,6 +38,17 @@ if TYPE_CHECKING:  # asyncio and the service stack load after the first paint
     from console.ui.backend import Backend
 
 TRANSITIONAL = ("ENABLING", "DISABLING")
+
+
+def _pinned(raw: object) -> dict[str, str]:
+    """Pinned skills from settings; anything unreadable is dropped, not fatal."""
+    try:
+        data = json.loads(str(raw))
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items()}
 
 
 class MainWindow(QMainWindow):
@@ -55,7 +68,12 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity)
         self.status = StatusPanel()
         recent = settings.value("recentSkills", [], type=list)
-        self.selector = SkillSelector([str(s) for s in recent] if isinstance(recent, list) else [])
+        self.selector = SkillSelector(
+            [str(s) for s in recent] if isinstance(recent, list) else [],
+            _pinned(settings.value("pinnedSkills", "{}")),
+        )
+        self.login = LoginPane()
+        self.backend_factory: Callable[[str], Backend] | None = None  # profile → backend
         self.account = QComboBox()
         self.account.setAccessibleName("Account")
         self.partner_code = QLineEdit(placeholderText="partner authorization code")
@@ -72,7 +90,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(980, 720)
+            self.resize(1040, 840)
 
     # --- construction -------------------------------------------------------------------------
 
@@ -174,6 +192,7 @@ class MainWindow(QMainWindow):
 
         cancel = self._button(self.cancel_action)
         left = QVBoxLayout()
+        left.addWidget(self.login)
         left.addWidget(account_box)
         left.addWidget(self.selector)
         left.addWidget(owner_box)
@@ -196,6 +215,9 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.selector.skill, self.selector.stage)
 
     def _wire(self) -> None:
+        self.login.logged_in.connect(lambda account: self.reload_accounts(account.name))
+        self.login.logged_out.connect(lambda: self.reload_accounts(None))
+        self.login.profile_changed.connect(self.switch_profile)
         self.account.currentIndexChanged.connect(self._account_changed)
         self.selector.validity_changed.connect(lambda _: self._refresh_enabled())
         self.runner.started.connect(self._on_started)
@@ -212,16 +234,56 @@ class MainWindow(QMainWindow):
         else:
             self.status.show_idle()
             backend.add_listener(self._on_attempt)
-            for account in backend.accounts:
-                self.account.addItem(account.label, account)
-            last = self.settings.value("lastAccount", "")
-            index = next((i for i, a in enumerate(backend.accounts) if a.name == last), 0)
-            self.account.setCurrentIndex(index)
             self.fetch_code.setVisible(backend.partner_authorize_url is not None)
             if backend.partner_authorize_url and not self.redirect_uri.text():
                 self.redirect_uri.setText(backend.partner_redirect_uri)
             self.status.show_message("Ready. Enter a skill ID and press F5 to check it.")
+            self.reload_accounts(str(self.settings.value("lastAccount", "")))
+        self.login.set_backend(backend, self._profiles(backend), fixed=self.sandbox)
         self._account_changed()
+
+    def _profiles(self, backend: Backend | None) -> list[str]:
+        if backend is None or self.sandbox:
+            return [backend.profile] if backend is not None else []
+        from console.config import list_profiles
+
+        names = list_profiles()
+        return names if backend.profile in names else [*names, backend.profile]
+
+    def reload_accounts(self, select: str | None) -> None:
+        """Refill the account list (after a login or logout), keeping or choosing `select`."""
+        if self.backend is None:
+            return
+        current = self.current_account()
+        wanted = select or (current.name if current else "")
+        self.account.blockSignals(True)
+        self.account.clear()
+        for account in self.backend.accounts:
+            self.account.addItem(account.label, account)
+        index = next((i for i, a in enumerate(self.backend.accounts) if a.name == wanted), 0)
+        self.account.setCurrentIndex(index)
+        self.account.blockSignals(False)
+        if not self.backend.accounts:
+            self.status.show_message(
+                "Not signed in: choose a login kind and press 'Log in with Amazon' (Ctrl+Shift+L)."
+            )
+        self._account_changed()
+
+    def switch_profile(self, profile: str) -> None:
+        """Another profile: another login and settings; the old backend is closed."""
+        if self.backend_factory is None or self.runner.busy:
+            return
+        import asyncio
+
+        old, self.backend = self.backend, None
+
+        async def swap() -> None:
+            if old is not None:
+                await old.aclose()
+            assert self.backend_factory is not None
+            self.set_backend(self.backend_factory(profile))
+
+        self.swap_task = asyncio.ensure_future(swap())
 
     # --- state --------------------------------------------------------------------------------
 
@@ -428,9 +490,12 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("recentSkills", self.selector.recent())
+        self.settings.setValue("pinnedSkills", json.dumps(self.selector.pinned))
         account = self.current_account()
         if account is not None:
             self.settings.setValue("lastAccount", account.name)
+        if self.backend is not None and not self.sandbox:
+            self.settings.setValue("profile", self.backend.profile)
         self.settings.sync()
 
     @property

@@ -134,3 +134,20 @@ async def test_closing_during_an_operation_cancels_cleanly(
     assert window.shutdown.is_set()
     await asyncio.wait_for(window.runner.wait(), timeout=2)
     assert window.runner.task is not None and window.runner.task.done()
+
+
+async def test_pinned_skills_keep_a_friendly_name_and_persist(window: MainWindow) -> None:
+    selector = window.selector
+    selector.skill.setCurrentText(SKILL_WEATHER)
+    selector.pin_as(SKILL_WEATHER, "Weather (QA)")
+    selector.skill.setCurrentText("")
+    assert selector.skill.itemText(0) == f"★ Weather (QA) — {SKILL_WEATHER}"
+    selector.skill.setCurrentIndex(0)
+    selector.skill.activated.emit(0)
+    assert selector.skill_id() == SKILL_WEATHER and window.check_action.isEnabled()
+    window.save_settings()
+    again = MainWindow(None, window.settings, sandbox=True)
+    try:
+        assert again.selector.pinned == {SKILL_WEATHER: "Weather (QA)"}
+    finally:
+        again.deleteLater()

@@ -1,0 +1,334 @@
+"""The login pane: profile, login kind, browser login with its waiting state, and log out.
+
+It drives the session layer through the window's backend (`login`, `logout`, `logins`); it
+holds no HTTP. While the browser is out, it shows the URL to copy, a box for pasting the
+redirect address (the fallback when the browser cannot reach this machine) and Cancel.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.api.errors import ConsoleError
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from console.auth.lwa import LoginFlow
+
+PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def countdown(seconds: float) -> str:
+    if seconds <= 0:
+        return "expired (renewed on next use)"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"expires in {minutes}:{secs:02d}"
+
+
+class LoginPane(QGroupBox):
+    logged_in = Signal(object)  # Account
+    logged_out = Signal()
+    profile_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Login", parent)
+        self.backend: Any = None
+        self.task: asyncio.Task[None] | None = None
+        self.flow: LoginFlow | None = None
+        self.dialog: QWidget | None = None
+        self.profile = QComboBox()
+        self.profile.setAccessibleName("Profile")
+        self.new_profile = QPushButton("&New…")
+        self.new_profile.setToolTip("Create a profile (another account's settings and login)")
+        self.rename_profile = QPushButton("&Rename…")
+        self.rename_profile.setToolTip("Rename this profile (its login moves with it)")
+        self.delete_profile = QPushButton("Delete")
+        self.delete_profile.setToolTip("Log out and delete this profile")
+        self.kind = QComboBox()
+        self.kind.addItem("Developer (skill owner)", "developer")
+        self.kind.addItem("Customer (account linking)", "customer")
+        self.kind.setAccessibleName("Login kind")
+        self.login_button = QPushButton("Log &in with Amazon")
+        self.login_button.setShortcut("Ctrl+Shift+L")
+        self.login_button.setToolTip("Open the browser to sign in (Ctrl+Shift+L)")
+        self.logout_button = QPushButton("Log &out")
+        self.state = QLabel("Not signed in.")
+        self.state.setWordWrap(True)
+        self.state.setAccessibleName("Login state")
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #cf222e;")
+        self.error.setAccessibleName("Login problem")
+        self.waiting = self._waiting_box()
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Profile:"), 0, 0)
+        grid.addWidget(self.profile, 0, 1)
+        grid.addWidget(self.new_profile, 0, 2)
+        grid.addWidget(self.rename_profile, 0, 3)
+        grid.addWidget(self.delete_profile, 0, 4)
+        grid.addWidget(QLabel("Kind:"), 1, 0)
+        grid.addWidget(self.kind, 1, 1)
+        grid.addWidget(self.login_button, 1, 2, 1, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addWidget(self.waiting)
+        row = QHBoxLayout()
+        row.addWidget(self.state, 1)
+        row.addWidget(self.logout_button)
+        layout.addLayout(row)
+        layout.addWidget(self.error)
+        self.waiting.hide()
+        self.login_button.clicked.connect(self.start_login)
+        self.logout_button.clicked.connect(self.start_logout)
+        self.new_profile.clicked.connect(self.ask_new_profile)
+        self.delete_profile.clicked.connect(self.ask_delete_profile)
+        self.rename_profile.clicked.connect(self.ask_rename_profile)
+        self.profile.activated.connect(self._profile_chosen)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    def _waiting_box(self) -> QWidget:
+        box = QWidget()
+        self.url = QLineEdit()
+        self.url.setReadOnly(True)
+        self.url.setAccessibleName("Sign-in URL")
+        copy = QPushButton("&Copy URL")
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.url.text()))
+        self.paste = QLineEdit(placeholderText="…or paste the address the browser ended on")
+        self.paste.setAccessibleName("Pasted redirect address")
+        use = QPushButton("&Use it")
+        use.clicked.connect(self.use_pasted)
+        self.paste.returnPressed.connect(self.use_pasted)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.cancel_login)
+        self.waiting_label = QLabel()
+        self.waiting_label.setWordWrap(True)
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.waiting_label, 0, 0, 1, 3)
+        grid.addWidget(self.url, 1, 0, 1, 2)
+        grid.addWidget(copy, 1, 2)
+        grid.addWidget(self.paste, 2, 0, 1, 2)
+        grid.addWidget(use, 2, 2)
+        grid.addWidget(cancel, 3, 2)
+        return box
+
+    # --- wiring -------------------------------------------------------------------------------
+
+    def set_backend(self, backend: Any, profiles: list[str], *, fixed: bool) -> None:
+        """A backend for `profiles[...]`; `fixed` (sandbox) disables profile management."""
+        self.backend = backend
+        self.profile.clear()
+        self.profile.addItems(profiles)
+        if backend is not None:
+            self.profile.setCurrentText(backend.profile)
+        for widget in (self.profile, self.new_profile, self.rename_profile, self.delete_profile):
+            widget.setEnabled(not fixed and backend is not None)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Logged-in state with the expiry counting down."""
+        busy = self.task is not None and not self.task.done()
+        logins = self.backend.logins() if self.backend is not None else []
+        self.login_button.setEnabled(self.backend is not None and not busy)
+        self.logout_button.setEnabled(bool(logins) and not busy)
+        if busy:
+            return
+        if not logins:
+            note = getattr(self.backend.store, "warning", None) if self.backend else None
+            self.state.setText("Not signed in." + (f" {note}" if note else ""))
+            return
+        parts = [f"{i.kind}, access token {countdown(i.expires_in)}" for i in logins]
+        where = "keychain" if logins[0].persistent else "memory only"
+        self.state.setText("Signed in: " + "; ".join(parts) + f" ({where}).")
+
+    # --- login --------------------------------------------------------------------------------
+
+    def start_login(self) -> None:
+        if self.backend is None or (self.task is not None and not self.task.done()):
+            return
+        import asyncio
+
+        self.error.clear()
+        self.task = asyncio.ensure_future(self._login(str(self.kind.currentData())))
+        self.refresh()
+
+    async def _login(self, kind: str) -> None:
+        import asyncio
+
+        try:
+            account = await self.backend.login(kind, self._show_waiting)
+        except asyncio.CancelledError:
+            self.error.setText("Login cancelled.")
+        except ConsoleError as error:
+            self.error.setText(f"{error.message}. {error.hint}")
+        except Exception as error:  # a bug must not leave the pane stuck waiting
+            self.error.setText(f"Login failed unexpectedly ({type(error).__name__}).")
+        else:
+            self.logged_in.emit(account)
+        finally:
+            self.flow = None
+            self.waiting.hide()
+            self.paste.clear()
+            self.task = None
+            self.refresh()
+
+    def _show_waiting(self, flow: LoginFlow) -> None:
+        self.flow = flow
+        self.url.setText(flow.url)
+        self.url.setCursorPosition(0)
+        if not flow.listening:
+            text = (
+                f"{flow.redirect_uri} is in use: open the URL, sign in, then paste the "
+                "address the browser ends on."
+            )
+        elif flow.browser_opened:
+            text = "Waiting for the browser… finish signing in there (5 minutes)."
+        else:
+            text = "No browser could be opened: open this URL yourself, then come back."
+        self.waiting_label.setText(text)
+        self.waiting.show()
+        self.state.setText("Signing in…")
+
+    def use_pasted(self) -> None:
+        if self.flow is None:
+            return
+        try:
+            self.flow.submit_redirect(self.paste.text())
+        except ConsoleError as error:
+            self.error.setText(f"{error.message}. {error.hint}")  # the pasted text stays
+
+    def cancel_login(self) -> None:
+        if self.flow is not None:
+            self.flow.cancel()
+        elif self.task is not None:
+            self.task.cancel()
+
+    # --- logout and profiles ------------------------------------------------------------------
+
+    def start_logout(self) -> None:
+        if self.backend is None:
+            return
+        import asyncio
+
+        async def go() -> None:
+            try:
+                await self.backend.logout()
+            except ConsoleError as error:
+                self.error.setText(f"{error.message}. {error.hint}")
+            finally:
+                self.task = None
+                self.refresh()
+                self.logged_out.emit()
+
+        self.task = asyncio.ensure_future(go())
+
+    def _profile_chosen(self, _: int) -> None:
+        name = self.profile.currentText()
+        if self.backend is not None and name != self.backend.profile:
+            self.profile_changed.emit(name)
+
+    def ask_new_profile(self) -> None:
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("New profile")
+        dialog.setLabelText("Name (letters, digits, - and _):")
+        dialog.textValueSelected.connect(self.create_profile)
+        self.dialog = dialog
+        dialog.open()  # not exec(): see QT-ASYNC-NOTES
+
+    def create_profile(self, name: str, save: Callable[..., None] | None = None) -> bool:
+        if not PROFILE_NAME.fullmatch(name):
+            self.error.setText(f"'{name}' is not a valid profile name: use letters, digits, - _.")
+            return False
+        from console.config import save_profiles
+
+        (save or save_profiles)(lambda profiles: profiles.setdefault(name, {}))
+        if self.profile.findText(name) < 0:
+            self.profile.addItem(name)
+        self.profile.setCurrentText(name)
+        self.profile_changed.emit(name)
+        return True
+
+    def ask_rename_profile(self) -> None:
+        old = self.profile.currentText()
+        if old == "default":
+            self.error.setText("The default profile cannot be renamed; create a new one instead.")
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Rename profile")
+        dialog.setLabelText(f"New name for '{old}':")
+        dialog.setTextValue(old)
+        dialog.textValueSelected.connect(lambda new: self.rename_current(old, new))
+        self.dialog = dialog
+        dialog.open()
+
+    def rename_current(self, old: str, new: str) -> bool:
+        if new == old:
+            return False
+        if not PROFILE_NAME.fullmatch(new) or self.profile.findText(new) >= 0:
+            self.error.setText(f"'{new}' is not a free, valid profile name (letters, digits, - _).")
+            return False
+        from console.config import save_profiles
+        from console.services.session import move_logins
+
+        save_profiles(lambda profiles: profiles.__setitem__(new, profiles.pop(old, {})))
+        move_logins(old, new)
+        self.profile.setItemText(self.profile.findText(old), new)
+        self.profile_changed.emit(new)
+        return True
+
+    def ask_delete_profile(self) -> None:
+        name = self.profile.currentText()
+        if name == "default":
+            self.error.setText("The default profile cannot be deleted.")
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Delete profile",
+            f"Log out and delete the profile '{name}'?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.finished.connect(
+            lambda b: self.delete_current() if b == QMessageBox.StandardButton.Yes else None
+        )
+        self.dialog = box
+        box.open()
+
+    def delete_current(self) -> None:
+        import asyncio
+
+        from console.config import save_profiles
+
+        name = self.profile.currentText()
+
+        async def go() -> None:
+            await self.backend.logout()
+            save_profiles(lambda profiles: profiles.pop(name, None))
+            self.profile.removeItem(self.profile.findText(name))
+            self.profile.setCurrentText("default")
+            self.task = None
+            self.profile_changed.emit("default")
+
+        self.task = asyncio.ensure_future(go())

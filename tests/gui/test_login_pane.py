@@ -1,0 +1,89 @@
+"""Logging in from the window: scripted browser, paste fallback, deny, log out."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from console.ui.main_window import MainWindow
+from tests.sandbox_client import SKILL_TRIVIA, scripted_browser
+
+
+async def login(window: MainWindow) -> None:
+    window.login.login_button.click()
+    assert window.login.task is not None
+    await window.login.task
+
+
+async def test_qa_logs_in_with_the_browser_then_works(window: MainWindow) -> None:
+    opener, answers = scripted_browser("developer")
+    window.backend.open_browser = opener  # type: ignore[union-attr]
+    await login(window)
+    assert window.current_account().name == "login-developer"  # type: ignore[union-attr]
+    assert "Signed in: developer" in window.login.state.text()
+    assert (
+        "expires in 59:" in window.login.state.text()
+        or "expires in 60:" in window.login.state.text()
+    )
+    assert answers[0].status_code == 200
+    window.selector.skill.setCurrentText(SKILL_TRIVIA)
+    window.enable_action.trigger()
+    await window.runner.wait()
+    assert window.status.badge.text() == "Enabled"
+    window.login.logout_button.click()
+    assert window.login.task is not None
+    await window.login.task
+    assert "Not signed in" in window.login.state.text()
+    assert all(a.name != "login-developer" for a in window.backend.accounts)  # type: ignore[union-attr]
+
+
+async def test_paste_fallback_and_waiting_state(window: MainWindow, sandbox: Any) -> None:
+    captured: list[str] = []
+    window.backend.open_browser = lambda url: False  # type: ignore[union-attr]
+    window.login.kind.setCurrentIndex(1)  # customer
+    window.login.login_button.click()
+    for _ in range(200):
+        if window.login.flow is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert window.login.waiting.isVisible() and window.login.url.text().startswith("http")
+    assert "No browser" in window.login.waiting_label.text()
+    opener, _ = scripted_browser(
+        "customer-eu", tamper=lambda loc: captured.append(loc) or "http://127.0.0.1:9/"
+    )
+    opener(window.login.url.text())
+    for _ in range(500):
+        if captured:
+            break
+        await asyncio.sleep(0.01)
+    window.login.paste.setText(captured[0].replace("state=", "state=x"))
+    window.login.use_pasted()
+    assert "state mismatch" in window.login.error.text()
+    assert window.login.paste.text()  # nothing the user typed is lost
+    window.login.paste.setText(captured[0])
+    window.login.use_pasted()
+    assert window.login.task is not None
+    await window.login.task
+    assert window.current_account().kind == "customer"  # type: ignore[union-attr]
+    assert not window.login.waiting.isVisible()
+
+
+async def test_denied_login_says_what_to_do(window: MainWindow) -> None:
+    opener, _ = scripted_browser("developer", decision="deny")
+    window.backend.open_browser = opener  # type: ignore[union-attr]
+    await login(window)
+    assert "denied" in window.login.error.text() and "Allow" in window.login.error.text()
+    assert window.login.login_button.isEnabled()
+
+
+async def test_cancel_while_waiting(window: MainWindow) -> None:
+    window.backend.open_browser = lambda url: True  # type: ignore[union-attr]
+    window.login.login_button.click()
+    for _ in range(200):
+        if window.login.flow is not None:
+            break
+        await asyncio.sleep(0.01)
+    window.login.cancel_login()
+    assert window.login.task is not None
+    await window.login.task
+    assert "cancelled" in window.login.error.text().lower()
