@@ -74,11 +74,3 @@ def window(
         await backend.aclose()
 
     qloop.run_until_complete(cleanup())
-
-
-def choose_account(win: MainWindow, name: str) -> None:
-    for i in range(win.account.count()):
-        if win.account.itemData(i).name == name:
-            win.account.setCurrentIndex(i)
-            return
-    raise AssertionError(f"no account {name}")

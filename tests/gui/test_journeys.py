@@ -10,8 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from console.ui.main_window import MainWindow
-from tests.gui.conftest import choose_account
-from tests.sandbox_client import SKILL_OTHER, SKILL_TRIVIA, SKILL_WEATHER
+from tests.sandbox_client import SKILL_OTHER, SKILL_TRIVIA, SKILL_WEATHER, scripted_browser
 
 
 async def run(win: MainWindow, trigger: Any) -> None:
@@ -27,7 +26,18 @@ async def confirm(win: MainWindow, trigger: Any) -> None:
     await win.runner.wait()
 
 
+async def sign_in(window: MainWindow, account: str, kind_index: int) -> None:
+    """Log in through the pane, with a scripted browser on the sandbox's consent page."""
+    window.backend.open_browser = scripted_browser(account)[0]  # type: ignore[union-attr]
+    window.login.kind.setCurrentIndex(kind_index)
+    window.login.login_button.click()
+    assert window.login.task is not None
+    await window.login.task
+    assert window.current_account().name.startswith("login-")  # type: ignore[union-attr]
+
+
 async def test_qa_journey(window: MainWindow, qtbot: Any) -> None:
+    await sign_in(window, "developer", 0)
     qtbot.keyClicks(window.selector.line_edit, SKILL_TRIVIA)
     assert window.enable_action.isEnabled()
     await run(window, window.enable_action.trigger)
@@ -49,7 +59,7 @@ async def test_qa_journey(window: MainWindow, qtbot: Any) -> None:
 
 async def test_support_journey(window: MainWindow, sandbox: Any) -> None:
     httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0})
-    choose_account(window, "customer-ambiguous")
+    await sign_in(window, "customer-ambiguous", 1)
     window.selector.skill.setCurrentText(SKILL_TRIVIA)
     window.selector.stage.setCurrentText("live")
     await run(window, window.endpoint_action.trigger)
