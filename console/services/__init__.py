@@ -1,4 +1,8 @@
-"""The use cases both faces call: one facade over the API client and its policies."""
+"""The use cases both faces call: one facade over the API client and its policies.
+
+Owner: check, enable (the other stage is disabled by the service), disable. Customer:
+find_endpoint, customer_status, link, unlink, and `customers.follow` for transitions.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,8 @@ from console.api.models import OperationResult, Stage
 from console.api.regions import EndpointMemory
 from console.api.tokens import TokenProvider
 from console.services.customers import CustomerService
-from console.services.enablement import OwnerService
 
-__all__ = ["ConsoleService", "CustomerService", "OwnerService"]
+__all__ = ["ConsoleService", "CustomerService"]
 
 
 class ConsoleService:
@@ -26,23 +29,22 @@ class ConsoleService:
         memory: EndpointMemory | None = None,
     ) -> None:
         self.client = SkillApiClient(settings, tokens, on_attempt=on_attempt, memory=memory)
-        self.owner = OwnerService(self.client)
         self.customers = CustomerService(self.client)
 
     async def check(self, skill_id: str, stage: str | Stage) -> OperationResult:
-        return await self.owner.check(skill_id, stage)
+        return await self.client.get_enablement(skill_id, stage)
 
     async def enable(self, skill_id: str, stage: str | Stage) -> OperationResult:
-        return await self.owner.enable(skill_id, stage)
+        return await self.client.enable(skill_id, stage)
 
     async def disable(self, skill_id: str, stage: str | Stage) -> OperationResult:
-        return await self.owner.disable(skill_id, stage)
+        return await self.client.disable(skill_id, stage)
 
     async def find_endpoint(self) -> OperationResult:
-        return await self.customers.find_endpoint()
+        return await self.client.find_endpoint()
 
     async def customer_status(self, skill_id: str) -> OperationResult:
-        return await self.customers.status(skill_id)
+        return await self.client.customer_status(skill_id)
 
     async def link(
         self,
@@ -52,10 +54,10 @@ class ConsoleService:
         redirect_uri: str,
         code_verifier: str | None = None,
     ) -> OperationResult:
-        return await self.customers.link(skill_id, stage, auth_code, redirect_uri, code_verifier)
+        return await self.client.link(skill_id, stage, auth_code, redirect_uri, code_verifier)
 
     async def unlink(self, skill_id: str) -> OperationResult:
-        return await self.customers.unlink(skill_id)
+        return await self.client.unlink(skill_id)
 
     async def aclose(self) -> None:
         await self.client.aclose()

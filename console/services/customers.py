@@ -1,4 +1,4 @@
-"""Customer use cases: find the endpoint, read status, link and unlink, follow transitions."""
+"""Customer use case beyond single calls: follow ENABLING/DISABLING until it settles."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 
 from console.api.client import SkillApiClient
-from console.api.models import OperationResult, Stage
+from console.api.models import OperationResult
 
 TRANSITIONAL = frozenset({"ENABLING", "DISABLING"})
 
@@ -20,25 +20,6 @@ class CustomerService:
     ) -> None:
         self._client = client
         self._sleep = sleep
-
-    async def find_endpoint(self) -> OperationResult:
-        return await self._client.find_endpoint()
-
-    async def status(self, skill_id: str) -> OperationResult:
-        return await self._client.customer_status(skill_id)
-
-    async def link(
-        self,
-        skill_id: str,
-        stage: str | Stage,
-        auth_code: str,
-        redirect_uri: str,
-        code_verifier: str | None = None,
-    ) -> OperationResult:
-        return await self._client.link(skill_id, stage, auth_code, redirect_uri, code_verifier)
-
-    async def unlink(self, skill_id: str) -> OperationResult:
-        return await self._client.unlink(skill_id)
 
     async def follow(
         self,
