@@ -138,7 +138,12 @@ def human(result: OperationResult) -> str:
     n = len(result.attempts)
     where = f"{result.endpoint}, {n} attempt{'s' if n != 1 else ''}"
     if result.operation == "customer-endpoint":
-        return "\n".join(result.endpoints) + f"\n({where})"
+        if len(result.endpoints) > 1:
+            count = len(result.endpoints)
+            head = f"{count} endpoints: Alexa could not decide; they are tried in order"
+            lines = [head, *(f"  {url}" for url in result.endpoints)]
+            return "\n".join(lines) + f"\n({where})"
+        return "\n".join(result.endpoints) + f"  ({where})"
     parts = [result.state or "DONE"]
     if result.skill_id:
         parts.append(result.skill_id)

@@ -147,6 +147,9 @@ def test_bad_environment_value_is_exit_2(sandbox: Any) -> None:
 def test_customer_commands(sandbox: Any) -> None:
     endpoint = skillctl(sandbox, "--json", "customer", "endpoint", account="customer-ambiguous")
     assert as_json(endpoint)["endpoints"] == [sandbox.urls.na, sandbox.urls.eu, sandbox.urls.fe]
+    said = skillctl(sandbox, "customer", "endpoint", account="customer-ambiguous").stdout
+    assert said.startswith("3 endpoints: Alexa could not decide")
+    assert said.index(sandbox.urls.na) < said.index(sandbox.urls.eu) < said.index(sandbox.urls.fe)
     missing = skillctl(sandbox, "customer", "status", SKILL_TRIVIA, account="customer-ambiguous")
     assert missing.returncode == 4 and "NO_ASSOCIATION" in missing.stdout
     code = partner_code(sandbox)
