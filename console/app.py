@@ -3,19 +3,29 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from console import APP_NAME
 
 SELF_TEST_SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
+FLAGS = ("--sandbox", "--self-test")
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+class Options(NamedTuple):
+    sandbox: bool
+    self_test: bool
+
+
+def parse_args(argv: Sequence[str] | None) -> Options:
+    """The flags; argparse (a few ms of start-up) only for --help and mistakes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if all(arg in FLAGS for arg in args):
+        return Options(sandbox="--sandbox" in args, self_test="--self-test" in args)
+    import argparse
+
     parser = argparse.ArgumentParser(prog="skill-console", description=__doc__)
     parser.add_argument(
         "--sandbox",
@@ -27,14 +37,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="one round trip against the embedded sandbox, then exit 0/1",
     )
-    return parser.parse_args(argv)
+    parsed = parser.parse_args(args)
+    return Options(sandbox=parsed.sandbox, self_test=parsed.self_test)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
     if args.self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        args.sandbox = True
+        args = args._replace(sandbox=True)
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -68,10 +79,10 @@ def settings_path() -> str:
     from PySide6.QtCore import QStandardPaths
 
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
-    return str(Path(base) / APP_NAME / "window.ini")
+    return os.path.join(base, APP_NAME, "window.ini")
 
 
-async def run(args: argparse.Namespace, window: Any) -> int:
+async def run(args: Options, window: Any) -> int:
     """Bring up the sandbox and services behind the shown window; clean up on close."""
     import asyncio
 

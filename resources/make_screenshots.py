@@ -1,11 +1,14 @@
 """Regenerate the README screenshots from the real app against the embedded sandbox.
 
 QT_QPA_PLATFORM=offscreen uv run python resources/make_screenshots.py
+
+SCREENSHOT_DIR=/tmp/shots writes them elsewhere (to look before replacing the README's).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -17,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from console.app import sandbox_backend, start_sandbox
 from console.ui.main_window import MainWindow
 
-OUT = Path(__file__).parent / "screenshots"
+OUT = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).parent / "screenshots"))
 SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -20,17 +17,30 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from console.api.models import Attempt
+if TYPE_CHECKING:  # types only: the window paints before the API models load
+    from console.api.models import Attempt
 
 COLUMNS = ("Time", "Method", "Status", "Elapsed", "Attempt", "Decision", "Host", "Path")
+# Widest typical cell per column (Path stretches): fixed widths spare the header from asking
+# Python for every cell's size on each new row.
+SAMPLES = (
+    "00:00:00",
+    "DELETE",
+    "Status",
+    "99999 ms",
+    "Attempt",
+    "retry in 20.0 s",
+    "api.eu.amazonalexa.com",
+)
+DISPLAY_ROLE, TOOLTIP_ROLE = 0, 3  # Qt.ItemDataRole values
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -56,6 +66,7 @@ class ActivityModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[Attempt] = []
+        self._cells: list[list[str]] = []  # rendered once per row, not once per paint
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -63,20 +74,20 @@ class ActivityModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return len(COLUMNS)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+    def data(self, index: Index, role: int = DISPLAY_ROLE) -> object:
         if not index.isValid():
             return None
-        attempt = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return attempt_row(attempt)[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == DISPLAY_ROLE:
+            return self._cells[index.row()][index.column()]
+        if role == TOOLTIP_ROLE:
+            attempt = self._rows[index.row()]
             return attempt.url + (f"\n{attempt.error}" if attempt.error else "")
         return None
 
     def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+        self, section: int, orientation: Qt.Orientation, role: int = DISPLAY_ROLE
     ) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if role == DISPLAY_ROLE and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section]
         return None
 
@@ -84,10 +95,12 @@ class ActivityModel(QAbstractTableModel):
         if len(self._rows) >= self.MAX_ROWS:
             self.beginRemoveRows(QModelIndex(), 0, 0)
             self._rows.pop(0)
+            self._cells.pop(0)
             self.endRemoveRows()
         row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.append(attempt)
+        self._cells.append(attempt_row(attempt))
         self.endInsertRows()
 
     def attempts(self) -> list[Attempt]:
@@ -96,10 +109,14 @@ class ActivityModel(QAbstractTableModel):
     def clear(self) -> None:
         self.beginResetModel()
         self._rows.clear()
+        self._cells.clear()
         self.endResetModel()
 
 
 def to_csv(attempts: list[Attempt]) -> str:
+    import csv  # export-time imports keep them off the start-up path
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -122,6 +139,8 @@ def to_csv(attempts: list[Attempt]) -> str:
 
 
 def to_json(attempts: list[Attempt]) -> str:
+    import json
+
     return json.dumps([a.to_dict() for a in attempts], indent=2)
 
 
@@ -139,8 +158,7 @@ class ActivityDock(QDockWidget):
         self.table.setAccessibleName("Activity log")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self._size_columns()
         self.filter = QLineEdit(placeholderText="Filter (host, path, status, decision…)")
         self.filter.setAccessibleName("Filter activity log")
         self.filter.setClearButtonEnabled(True)
@@ -164,6 +182,18 @@ class ActivityDock(QDockWidget):
         layout.addWidget(self.table)
         self.setWidget(body)
         self.table.addAction(self._copy_action())
+
+    def _size_columns(self) -> None:
+        """Widths from the font, user-resizable; ResizeToContents would query every row."""
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        metrics = self.table.fontMetrics()
+        padding = 4 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 8
+        for column, sample in enumerate(SAMPLES):
+            width = max(
+                metrics.horizontalAdvance(sample), metrics.horizontalAdvance(COLUMNS[column])
+            )
+            header.resizeSection(column, width + padding)
 
     def _copy_action(self) -> QAction:
         action = QAction("Copy", self.table)
@@ -192,6 +222,8 @@ class ActivityDock(QDockWidget):
         dialog.open()  # not exec(): no nested loop inside a running qasync loop
 
     def export_to(self, path: str) -> None:
+        from pathlib import Path
+
         target = Path(path)
         attempts = self.model.attempts()
         text = to_json(attempts) if target.suffix.lower() == ".json" else to_csv(attempts)

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from console.api.errors import ConsoleError
-from console.api.models import Attempt, OperationResult
 from console.ui.accounts import Account
 from console.ui.activity_log import ActivityDock
 from console.ui.login_pane import LoginPane
@@ -31,9 +30,10 @@ from console.ui.operations import OperationRunner
 from console.ui.skill_selector import SkillSelector
 from console.ui.status_panel import StatusPanel
 
-if TYPE_CHECKING:  # asyncio and the service stack load after the first paint
+if TYPE_CHECKING:  # asyncio, the API models and the service stack load after the first paint
     import asyncio
 
+    from console.api.models import Attempt, OperationResult
     from console.services import ConsoleService
     from console.ui.backend import Backend
 

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from console.api.errors import ConsoleError
-from console.api.models import OperationResult
 
 if TYPE_CHECKING:  # imported lazily below: the window paints before asyncio loads
     import asyncio
+
+    from console.api.models import OperationResult
 
 
 class OperationRunner(QObject):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from console.api.models import OperationResult
+if TYPE_CHECKING:  # types only: the window paints before the API models load
+    from console.api.models import OperationResult
 
 # state → (label, colour); anything else is shown raw and marked unknown.
 BADGES = {
@@ -74,7 +76,7 @@ class StatusPanel(QGroupBox):
         self.link.setText(result.account_link or "—")
         where = result.endpoint or "—"
         self.endpoint.setText(f"{where} ({region})" if region else where)
-        self.checked.setText(datetime.now().strftime("%H:%M:%S"))
+        self.checked.setText(time.strftime("%H:%M:%S"))
         n = len(result.attempts)
         self.attempts.setText(f"{n} HTTP attempt{'s' if n != 1 else ''}")
 
