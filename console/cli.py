@@ -2,7 +2,7 @@
 
 Exit codes: 0 success (status: enabled); 2 bad input, nothing sent; 3 authentication;
 4 not enabled / not found / NO_ASSOCIATION; 5 throttled or server error after retries;
-6 network error; 1 anything else.
+6 network error; 1 anything else (a refused request, ENABLING_FAILED/DISABLING_FAILED).
 """
 
 from __future__ import annotations
@@ -25,9 +25,16 @@ from console.api.errors import (
     NotFoundError,
     ServerError,
     ThrottledError,
+    TransitionFailedError,
     ValidationError,
 )
-from console.api.models import NOT_ENABLED, Attempt, OperationResult
+from console.api.models import (
+    FAILED_STATES,
+    NOT_ENABLED,
+    TRANSITIONAL_STATES,
+    Attempt,
+    OperationResult,
+)
 from console.api.redact import redact
 from console.api.regions import EndpointMemory
 from console.auth.lwa import LoginFlow, LoginKind
@@ -38,7 +45,7 @@ from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_cod
 from console.services.session import effective_env, login, logout, token_provider, whoami
 
 STAGES = click.Choice(["development", "live"])
-NOT_FOUND_STATES = frozenset({NOT_ENABLED, "NO_ASSOCIATION"})
+NOT_FOUND_STATES = frozenset({NOT_ENABLED, "NO_ASSOCIATION", "DISABLED"})
 CHECKS = frozenset({"status", "customer-status"})  # where "not enabled" is the answer: exit 4
 Operation = Callable[[ConsoleService], Awaitable[OperationResult]]
 
@@ -161,6 +168,7 @@ def run(opts: Options, operation: str, account: str, call: Operation, **base: An
     error: ConsoleError | None = None
     try:
         result = asyncio.run(_run_async(opts, account, call))
+        error = _final_failure(result)
     except ConsoleError as exc:
         error = exc
     except KeyboardInterrupt:
@@ -177,6 +185,17 @@ def run(opts: Options, operation: str, account: str, call: Operation, **base: An
             click.echo(redact(f"hint: {error.hint}"), err=True)
         return exit_code_for(error)
     return 4 if _absent(result) else 0
+
+
+def _final_failure(result: OperationResult) -> ConsoleError | None:
+    """ENABLING_FAILED / DISABLING_FAILED: Alexa answered, but the change did not happen."""
+    if result.state not in FAILED_STATES:
+        return None
+    return TransitionFailedError(
+        f"Alexa reports {result.state}: the change did not complete",
+        endpoint=result.endpoint,
+        attempts=result.attempts,
+    )
 
 
 def _absent(result: OperationResult | None) -> bool:
@@ -285,6 +304,7 @@ def customer_status(opts: Options, skill_id: str) -> None:
 @click.option("--auth-code", help="Partner authorization code (with --sandbox: fetched).")
 @click.option("--redirect-uri", help="Redirect URI used to obtain the code.")
 @click.option("--code-verifier", help="PKCE verifier, for partners that use PKCE.")
+@click.option("--no-wait", is_flag=True, help="Report ENABLING at once; do not wait for Alexa.")
 @click.pass_obj
 def customer_enable(
     opts: Options,
@@ -293,6 +313,7 @@ def customer_enable(
     auth_code: str | None,
     redirect_uri: str | None,
     code_verifier: str | None,
+    no_wait: bool,
 ) -> None:
     """Customer: enable the skill and link the account."""
     if not opts.sandbox and (not auth_code or not redirect_uri):
@@ -305,19 +326,44 @@ def customer_enable(
             code = await fetch_partner_code(
                 env["SKILL_CONSOLE_PARTNER_AUTHORIZE_URL"], redirect_uri=uri
             )
-        return await svc.link(skill_id, stage, code, uri, code_verifier)
+        first = await svc.link(skill_id, stage, code, uri, code_verifier)
+        return first if no_wait else await _settled(opts, svc, first)
 
     sys.exit(run(opts, "customer-enable", CUSTOMER, call, skill_id=skill_id, stage=stage))
 
 
 @customer.command("disable")
 @click.argument("skill_id")
+@click.option("--no-wait", is_flag=True, help="Report DISABLING at once; do not wait for Alexa.")
 @click.pass_obj
-def customer_disable(opts: Options, skill_id: str) -> None:
+def customer_disable(opts: Options, skill_id: str, no_wait: bool) -> None:
     """Customer: disable the skill and unlink the account."""
-    sys.exit(
-        run(opts, "customer-disable", CUSTOMER, lambda s: s.unlink(skill_id), skill_id=skill_id)
+
+    async def call(svc: ConsoleService) -> OperationResult:
+        first = await svc.unlink(skill_id)
+        return first if no_wait else await _settled(opts, svc, first)
+
+    sys.exit(run(opts, "customer-disable", CUSTOMER, call, skill_id=skill_id))
+
+
+async def _settled(opts: Options, svc: ConsoleService, first: OperationResult) -> OperationResult:
+    """Follow ENABLING/DISABLING until Alexa settles, within the action's deadline."""
+    if first.state not in TRANSITIONAL_STATES:
+        return first
+    if not opts.as_json:
+        click.echo(f"{first.state}: waiting for Alexa to finish (Ctrl-C stops waiting)", err=True)
+    deadline = svc.client.settings.policy.deadline
+    interval = 0.5
+    final = await svc.customers.follow(
+        first, interval=interval, limit=max(1, int(deadline / interval))
     )
+    if final.state in TRANSITIONAL_STATES and not opts.as_json:
+        click.echo(
+            f"still {final.state} after {deadline:g} s: check again later with "
+            "'skillctl customer status'",
+            err=True,
+        )
+    return final
 
 
 @cli.command("login")
@@ -495,8 +541,33 @@ def sandbox_command(
     )
 
 
-def main() -> None:
-    cli.main(prog_name="skillctl")
+def main(argv: list[str] | None = None) -> None:
+    """skillctl; usage errors and surprises end as a message (JSON with --json), no traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        cli.main(args=args, prog_name="skillctl", standalone_mode=False)
+    except click.exceptions.Exit as done:  # --help and friends
+        sys.exit(done.exit_code)
+    except click.ClickException as exc:
+        _fail(args, ValidationError(exc.format_message(), hint="See 'skillctl --help'."), exc)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        text = redact(f"{type(exc).__name__}: {exc}")
+        _fail(args, ConsoleError(f"Unexpected failure ({text})"), None)
+        sys.exit(1)
+
+
+def _fail(args: list[str], error: ConsoleError, usage: click.ClickException | None) -> None:
+    if "--json" in args:
+        click.echo(result_json(None, error))
+    elif usage is not None:
+        usage.show()
+    else:
+        click.echo(f"error: {error.message}", err=True)
+        click.echo(f"hint: {error.hint}", err=True)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ import os
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -48,6 +49,8 @@ class LwaSettings:
     token_url: str
     client_id: str | None
     client_secret: str | None = None
+    timeout: float = 15.0  # per request, as for the API
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __repr__(self) -> str:
         return f"LwaSettings(token_url={self.token_url!r}, client_id={self.client_id!r})"
@@ -72,6 +75,31 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     return value
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be used as a service address (None if it can)."""
+    if not url.startswith(("http://", "https://")):
+        return "it must start with http:// or https://"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError when out of range)
+    except ValueError as exc:
+        return f"it is not a usable address ({exc})"
+    if not parts.hostname:
+        return "it has no host name"
+    return None
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = env.get(ENV_PREFIX + name) or default
+    problem = url_problem(url)
+    if problem:
+        raise ValidationError(
+            f"{ENV_PREFIX}{name}={url!r} is not usable: {problem}",
+            hint=f"Set {ENV_PREFIX}{name} to an address such as {default}, or unset it.",
+        )
+    return url
+
+
 def parse_endpoints(raw: str) -> dict[Region, str]:
     """`na=URL,eu=URL,fe=URL` (any subset) over the default hosts."""
     endpoints = dict(DEFAULT_ENDPOINTS)
@@ -82,9 +110,10 @@ def parse_endpoints(raw: str) -> dict[Region, str]:
         except ValueError:
             region = None
         url = url.strip().rstrip("/")
-        if not sep or region is None or not url.startswith(("http://", "https://")):
+        problem = "it names no region na, eu or fe" if region is None else url_problem(url)
+        if not sep or region is None or problem:
             raise ValidationError(
-                f"{ENV_PREFIX}ENDPOINTS has a bad entry {part!r}",
+                f"{ENV_PREFIX}ENDPOINTS has a bad entry {part!r}: {problem or 'no = in it'}",
                 hint="Use the form na=https://…,eu=https://…,fe=https://…",
             )
         endpoints[region] = url
@@ -95,24 +124,31 @@ def api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
     """API settings from defaults overridden by SKILL_CONSOLE_* variables."""
     env = os.environ if env is None else env
     endpoints = parse_endpoints(env.get(ENV_PREFIX + "ENDPOINTS", ""))
-    policy = RetryPolicy(
-        base=_number(env, "RETRY_BASE", 0.5, minimum=0.0),
-        max_attempts=int(_number(env, "MAX_ATTEMPTS", 5, minimum=1)),
-        deadline=_number(env, "DEADLINE", 60.0, minimum=0.1),
-    )
+    policy = retry_policy(env)
     timeout = _number(env, "TIMEOUT", 15.0, minimum=0.05)
     return ApiSettings(
         endpoints=endpoints, timeout=timeout, connect_timeout=min(timeout, 5.0), policy=policy
     )
 
 
+def retry_policy(env: Mapping[str, str]) -> RetryPolicy:
+    """Back-off and deadline, shared by the API and the login service."""
+    return RetryPolicy(
+        base=_number(env, "RETRY_BASE", 0.5, minimum=0.0),
+        max_attempts=int(_number(env, "MAX_ATTEMPTS", 5, minimum=1)),
+        deadline=_number(env, "DEADLINE", 60.0, minimum=0.1),
+    )
+
+
 def lwa_settings(env: Mapping[str, str] | None = None) -> LwaSettings:
     env = os.environ if env is None else env
     return LwaSettings(
-        authorize_url=env.get(ENV_PREFIX + "LWA_AUTHORIZE_URL") or DEFAULT_AUTHORIZE_URL,
-        token_url=env.get(ENV_PREFIX + "LWA_TOKEN_URL") or DEFAULT_TOKEN_URL,
+        authorize_url=_url(env, "LWA_AUTHORIZE_URL", DEFAULT_AUTHORIZE_URL),
+        token_url=_url(env, "LWA_TOKEN_URL", DEFAULT_TOKEN_URL),
         client_id=env.get(ENV_PREFIX + "CLIENT_ID") or None,
         client_secret=env.get(ENV_PREFIX + "CLIENT_SECRET") or None,
+        timeout=_number(env, "TIMEOUT", 15.0, minimum=0.05),
+        policy=retry_policy(env),
     )
 
 

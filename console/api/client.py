@@ -7,6 +7,8 @@ HTTP attempt, and turns final answers into models or `errors` values.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,15 +26,16 @@ from console.api.errors import (
     NetworkError,
     NotFoundError,
     ProtocolError,
+    RefusedError,
     ServerError,
     ThrottledError,
-    ValidationError,
     WrongEndpointError,
 )
 from console.api.models import (
     ENABLED,
     NOT_ENABLED,
     Attempt,
+    AttemptListener,
     CustomerStatus,
     OperationResult,
     Region,
@@ -45,10 +48,10 @@ from console.api.retry import Action, Outcome, RetryPolicy, decide, parse_retry_
 from console.api.tls import shared_ssl_context
 from console.api.tokens import TokenProvider
 
-__all__ = ["ApiSettings", "SkillApiClient"]
+__all__ = ["ApiSettings", "AttemptListener", "SkillApiClient"]
 
 USER_AGENT = "skill-enablement-console/0.1"
-AttemptListener = Callable[[Attempt], None]
+DEADLINE_TEXT = "the time allowed for this action ran out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class _Reply:
     code: str | None
     transport_error: str | None
     sent: bool
+    probe: _Reply | None = None  # operation 5 only: the status read after an ambiguous failure
 
 
 class SkillApiClient:
@@ -104,6 +108,7 @@ class SkillApiClient:
         self.tokens = tokens
         self.memory = memory or EndpointMemory()
         self._listeners: list[AttemptListener] = [on_attempt] if on_attempt else []
+        tokens.add_listener(self._emit)  # login-service attempts join the activity log
         self._rng = rng or random.Random()  # noqa: S311 (jitter, not crypto)
         self._sleep = sleep
         self._http = httpx.AsyncClient(
@@ -116,6 +121,10 @@ class SkillApiClient:
 
     def add_listener(self, listener: AttemptListener) -> None:
         self._listeners.append(listener)
+
+    def _emit(self, attempt: Attempt) -> None:
+        for listener in self._listeners:
+            listener(attempt)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -207,11 +216,15 @@ class SkillApiClient:
         skill_id = validation.check_skill_id(skill_id)
         action = self._new_action("customer-disable")
         reply = await self._customer(action, "DELETE", skill_id, frozenset({200, 204}))
+        if reply.body.strip():
+            with contextlib.suppress(ProtocolError):  # a status body is a bonus, not a promise
+                return self._status_result(action, "customer-disable", skill_id, reply)
+        # The contract's 200 carries no state: the disable runs in the background until a
+        # status read (which callers follow) says it settled.
         return OperationResult(
             operation="customer-disable",
             skill_id=skill_id,
-            state="DISABLED",
-            account_link="NOT_LINKED",
+            state="DISABLING",
             endpoint=reply.endpoint,
             attempts=tuple(action.attempts),
         )
@@ -245,6 +258,7 @@ class SkillApiClient:
         remembered = self.memory.get(identity)
         candidates = [remembered] if remembered else (await self._discover(action))[0]
         rediscovered = remembered is None
+        not_found: _Reply | None = None  # a candidate that knows the customer but not the skill
         index = 0
         while index < len(candidates):
             base = candidates[index]
@@ -255,18 +269,27 @@ class SkillApiClient:
             if reply.action is Action.DONE:
                 self.memory.remember(identity, base)
                 return reply
-            if reply.action is Action.NEXT_ENDPOINT:
+            if not idempotent and _ambiguous(reply):
+                probe = await self._exchange(action, "GET", base, path, frozenset({200}))
+                if not _wrong_endpoint(probe):
+                    return dataclasses.replace(reply, probe=probe)
+                reply = probe  # the enable cannot have landed where the customer is unknown
+            if reply.action is Action.NEXT_ENDPOINT or (_wrong_endpoint(reply) and more):
+                if reply.status == 404 and not_found is None:
+                    not_found = reply
                 index += 1
                 continue
-            moved = reply.status == 400 and reply.code == "incorrectEndpoint"
             gone = reply.status is None and not reply.sent  # nothing listens there any more
-            if (moved or gone) and not rediscovered:
+            if (_wrong_endpoint(reply) or gone) and not rediscovered:
                 self.memory.forget(identity)  # find the endpoint again
                 candidates, index, rediscovered = (await self._discover(action))[0], 0, True
                 continue
-            if not idempotent and _ambiguous(reply):
-                return reply
+            if _wrong_endpoint(reply) and not_found is not None:
+                break
             raise self._error(reply, action)
+        if not_found is not None:  # incorrectEndpoint elsewhere: this is the customer's region
+            self.memory.remember(identity, not_found.endpoint)
+            raise self._error(not_found, action)
         raise WrongEndpointError(
             "No regional endpoint accepted this customer",
             endpoint=candidates[-1] if candidates else None,
@@ -277,10 +300,9 @@ class SkillApiClient:
         self, action: _Action, skill_id: str, stage: Stage, failed: _Reply
     ) -> OperationResult:
         """After an ambiguous failure of operation 5, read the state instead of repeating it."""
-        path = f"/v1/users/~current/skills/{skill_id}/enablement"
-        check = await self._exchange(action, "GET", failed.endpoint, path, frozenset({200}))
+        check = failed.probe
         original = self._error(failed, action)
-        if check.action is not Action.DONE:
+        if check is None or check.action is not Action.DONE:
             original.hint = (
                 "The enable request may or may not have taken effect and the state could not "
                 "be read: run a status check before trying again."
@@ -390,7 +412,7 @@ class SkillApiClient:
         headers = {"Authorization": f"Bearer {token}"}
         try:
             if remaining <= 0:
-                raise httpx.ConnectTimeout("the deadline for this action has passed")
+                raise _DeadlinePassed(DEADLINE_TEXT)
             response = await self._http.request(
                 method,
                 url,
@@ -401,7 +423,7 @@ class SkillApiClient:
             content = response.content
         except httpx.TransportError as exc:
             elapsed = (time.perf_counter() - t0) * 1000
-            sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | _DeadlinePassed)
             text = redact(_describe_transport(exc), token)
             reply = _Reply(Action.FAIL, base, None, b"", None, text, sent)
             return reply, Outcome(None, sent=sent), elapsed, started
@@ -436,15 +458,28 @@ class SkillApiClient:
             listener(attempt)
 
     async def _token(self, action: _Action, base: str) -> str:
-        try:
-            return await self.tokens.access_token()
-        except ConsoleError as exc:
-            exc.attempts, exc.endpoint = tuple(action.attempts), exc.endpoint or base
-            raise
+        return await self._within_deadline(action, base, self.tokens.access_token())
 
     async def _refresh(self, action: _Action, base: str, rejected: str) -> str:
         try:
-            return await self.tokens.refresh(rejected)
+            return await self._within_deadline(action, base, self.tokens.refresh(rejected))
+        except AuthError as exc:
+            if exc.http_status is None:  # no login service answered: it is the API's 401
+                exc.http_status = 401
+            raise
+
+    async def _within_deadline(self, action: _Action, base: str, getting: Awaitable[str]) -> str:
+        """A token, fetched within what is left of the action's deadline."""
+        try:
+            async with asyncio.timeout(max(0.0, action.remaining())):
+                return await getting
+        except TimeoutError:
+            raise NetworkError(
+                f"Getting an access token used up the {self.settings.policy.deadline:g} s "
+                "allowed for this action",
+                hint="The login service is slow or unreachable: try again in a moment.",
+                attempts=action.attempts,
+            ) from None
         except ConsoleError as exc:
             exc.attempts, exc.endpoint = tuple(action.attempts), exc.endpoint or base
             raise
@@ -465,6 +500,14 @@ class SkillApiClient:
         )
 
 
+class _DeadlinePassed(httpx.TransportError):
+    """The action's deadline ran out before this request could be sent."""
+
+
+def _wrong_endpoint(reply: _Reply) -> bool:
+    return reply.status == 400 and reply.code == "incorrectEndpoint"
+
+
 def _ambiguous(reply: _Reply) -> bool:
     """A failure after which operation 5 may or may not have happened."""
     if reply.status is None:
@@ -473,6 +516,8 @@ def _ambiguous(reply: _Reply) -> bool:
 
 
 def _describe_transport(exc: httpx.TransportError) -> str:
+    if isinstance(exc, _DeadlinePassed):
+        return DEADLINE_TEXT
     kinds = {
         httpx.ConnectTimeout: "connection timed out",
         httpx.ConnectError: "could not connect",
@@ -509,6 +554,12 @@ def error_for(
         "code": code,
         "attempts": attempts,
     }
+    if status is None and transport_error == DEADLINE_TEXT:
+        return NetworkError(
+            f"Gave up: {DEADLINE_TEXT} ({tries})",
+            hint="Try again later, or allow more time with SKILL_CONSOLE_DEADLINE.",
+            **common,
+        )
     if status is None:
         return NetworkError(
             f"Network failure, {transport_error or 'no answer'} ({tries})", **common
@@ -524,11 +575,7 @@ def error_for(
     if status == 400 and code == "incorrectEndpoint":
         return WrongEndpointError(f"Wrong regional endpoint for this customer{detail}", **common)
     if status == 400:
-        return ValidationError(
-            f"The service refused the request{detail}",
-            hint="Correct the request (skill ID, stage, partner code or redirect URI) and retry.",
-            **common,
-        )
+        return RefusedError(f"The service refused the request{detail}", **common)
     if status == 429:
         return ThrottledError(f"Throttled by the service ({tries})", **common)
     if status >= 500:

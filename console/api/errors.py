@@ -20,8 +20,10 @@ __all__ = [
     "NetworkError",
     "NotFoundError",
     "ProtocolError",
+    "RefusedError",
     "ServerError",
     "ThrottledError",
+    "TransitionFailedError",
     "ValidationError",
     "WrongEndpointError",
 ]
@@ -71,6 +73,26 @@ class ValidationError(ConsoleError):
 
     kind = "validation"
     default_hint = "Correct the value and try again; nothing was sent."
+
+
+class RefusedError(ConsoleError):
+    """A 400 from the service (not incorrectEndpoint): the request was sent and refused."""
+
+    kind = "refused"
+    default_hint = (
+        "Correct the request (skill ID, stage, partner code or redirect URI) and try again; "
+        "a partner code is spent once sent, so get a fresh one."
+    )
+
+
+class TransitionFailedError(ConsoleError):
+    """Alexa's background work ended in ENABLING_FAILED or DISABLING_FAILED (final)."""
+
+    kind = "transition_failed"
+    default_hint = (
+        "Alexa could not finish the change: check the status, then try again; if it keeps "
+        "failing, check the skill's account-linking setup."
+    )
 
 
 class AuthError(ConsoleError):

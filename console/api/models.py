@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 __all__ = [
+    "FAILED_STATES",
     "KNOWN_CUSTOMER_STATUSES",
+    "TRANSITIONAL_STATES",
     "Attempt",
+    "AttemptListener",
     "CustomerStatus",
     "OperationResult",
     "Region",
@@ -38,6 +42,10 @@ KNOWN_CUSTOMER_STATUSES = frozenset(
         "NO_ASSOCIATION",
     }
 )
+# Customer states where Alexa's background work ended without doing what was asked (final).
+FAILED_STATES = frozenset({"ENABLING_FAILED", "DISABLING_FAILED"})
+TRANSITIONAL_STATES = frozenset({"ENABLING", "DISABLING"})
+
 # Owner state values (operation 3): the skill stage is enabled for the owner account or not.
 ENABLED = "ENABLED"
 NOT_ENABLED = "NOT_ENABLED"
@@ -105,3 +113,6 @@ class OperationResult:
     endpoint: str | None = None  # base URL that answered
     endpoints: tuple[str, ...] = ()  # for customer-endpoint
     attempts: tuple[Attempt, ...] = field(default=())
+
+
+AttemptListener = Callable[[Attempt], None]

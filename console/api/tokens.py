@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from console.api.models import AttemptListener
 
 __all__ = ["TokenProvider"]
 
@@ -26,4 +29,8 @@ class TokenProvider(Protocol):
 
     def identity(self) -> str:
         """A stable, non-secret key for this login (e.g. a hash), to remember endpoints by."""
+        ...
+
+    def add_listener(self, listener: AttemptListener) -> None:
+        """Report each HTTP attempt the provider makes (to the login service), redacted."""
         ...

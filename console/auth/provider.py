@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable
 
 from console.api.errors import AuthError
+from console.api.models import AttemptListener
 from console.auth.token_endpoint import LwaClient, TokenSet
 
 __all__ = ["RefreshingTokenProvider", "StaticTokenProvider", "identity_of"]
@@ -34,6 +35,9 @@ class StaticTokenProvider:
 
     def identity(self) -> str:
         return identity_of(self._token)
+
+    def add_listener(self, listener: AttemptListener) -> None:
+        """Nothing to report: a static token makes no requests."""
 
 
 class RefreshingTokenProvider:
@@ -91,6 +95,9 @@ class RefreshingTokenProvider:
 
     def identity(self) -> str:
         return self._identity
+
+    def add_listener(self, listener: AttemptListener) -> None:
+        self._lwa.listeners.append(listener)
 
     def _end(self) -> None:
         self._ended = True

@@ -7,9 +7,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 
 from console.api.client import SkillApiClient
-from console.api.models import OperationResult
-
-TRANSITIONAL = frozenset({"ENABLING", "DISABLING"})
+from console.api.models import TRANSITIONAL_STATES, OperationResult
 
 
 class CustomerService:
@@ -36,7 +34,7 @@ class CustomerService:
         current = first
         attempts = list(first.attempts)
         for _ in range(limit):
-            if current.state not in TRANSITIONAL or current.skill_id is None:
+            if current.state not in TRANSITIONAL_STATES or current.skill_id is None:
                 break
             await self._sleep(interval)
             current = await self._client.customer_status(current.skill_id)

@@ -46,7 +46,13 @@ def _lwa_client(settings: LwaSettings, store: TokenStore) -> LwaClient:
             "client_id to the profile in settings.toml.",
         )
     secret = settings.client_secret or store.client_secret()
-    return LwaClient(settings.token_url, settings.client_id, secret)
+    return LwaClient(
+        settings.token_url,
+        settings.client_id,
+        secret,
+        timeout=settings.timeout,
+        policy=settings.policy,
+    )
 
 
 def token_provider(
@@ -66,9 +72,16 @@ def token_provider(
                 "A refresh token is set but no LWA client id",
                 hint="Set SKILL_CONSOLE_CLIENT_ID and SKILL_CONSOLE_CLIENT_SECRET.",
             )
-        return RefreshingTokenProvider(
-            LwaClient(lwa.token_url, lwa.client_id, lwa.client_secret), refresh
+        client = LwaClient(
+            lwa.token_url,
+            lwa.client_id,
+            lwa.client_secret,
+            timeout=lwa.timeout,
+            policy=lwa.policy,
         )
+        # An access token given beside the refresh token is used until the API refuses it.
+        current = TokenSet(access, refresh, float("inf")) if access else None
+        return RefreshingTokenProvider(client, refresh, current=current)
     if access:
         return StaticTokenProvider(access)
     store = store or TokenStore(profile)

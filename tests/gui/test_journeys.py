@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -122,10 +123,7 @@ async def test_throttling_shows_retries_and_cancel_works(window: MainWindow, san
     window.check_action.trigger()
     assert window.runner.busy and window.cancel_action.isEnabled()
     assert not window.runner.start("again", lambda: asyncio.sleep(0))  # no duplicate
-    for _ in range(200):
-        if window.activity.model.rowCount():
-            break
-        await asyncio.sleep(0.01)
+    await until(lambda: "retry in" in window.status.message.text())
     assert "retry in 30.0 s" in window.status.message.text()
     window.cancel_action.trigger()
     await window.runner.wait()
@@ -136,10 +134,10 @@ async def test_throttling_shows_retries_and_cancel_works(window: MainWindow, san
 async def test_closing_during_an_operation_cancels_cleanly(
     window: MainWindow, sandbox: Any
 ) -> None:
-    sandbox.add_fault(route="get-enablement", latency=5.0)
+    sandbox.add_fault(route="get-enablement", latency=5.0, count=1)
     window.selector.skill.setCurrentText(SKILL_TRIVIA)
     window.check_action.trigger()
-    await asyncio.sleep(0.05)
+    await until(lambda: not sandbox.faults.rules())  # the request is at the server, unanswered
     window.close()
     assert window.shutdown.is_set()
     await asyncio.wait_for(window.runner.wait(), timeout=2)
@@ -161,3 +159,10 @@ async def test_pinned_skills_keep_a_friendly_name_and_persist(window: MainWindow
         assert again.selector.pinned == {SKILL_WEATHER: "Weather (QA)"}
     finally:
         again.deleteLater()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait (without blocking the Qt loop) until `condition` holds; fail after 10 s."""
+    async with asyncio.timeout(10):
+        while not condition():  # noqa: ASYNC110 (Qt state has no event to await)
+            await asyncio.sleep(0.01)

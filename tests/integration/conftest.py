@@ -47,10 +47,13 @@ async def make_service(sandbox: Any) -> AsyncIterator[ServiceFactory]:
         provider: Any = None,
         **settings: Any,
     ) -> ConsoleService:
-        lwa = LwaClient(sandbox.urls.token_url, CLIENT_ID, CLIENT_SECRET)
+        api = sandbox_settings(sandbox, **settings)
+        lwa = LwaClient(
+            sandbox.urls.token_url, CLIENT_ID, CLIENT_SECRET, timeout=api.timeout, policy=api.policy
+        )
         tokens = provider or RefreshingTokenProvider(lwa, f"Atzr|sandbox-{account}")
         service = ConsoleService(
-            sandbox_settings(sandbox, **settings),
+            api,
             tokens,
             on_attempt=attempts.append if attempts is not None else None,
             memory=memory,

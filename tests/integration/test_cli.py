@@ -8,11 +8,13 @@ import subprocess
 import sys
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.sandbox_client import (
     CLIENT_SECRET,
     PARTNER_REDIRECT,
+    SKILL_FLAKY,
     SKILL_OTHER,
     SKILL_TRIVIA,
     SKILL_WEATHER,
@@ -212,4 +214,88 @@ def test_embedded_sandbox_mode(tmp_path: Any) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["state"] == "ENABLING"
+    data = json.loads(result.stdout)
+    # It waited for the sandbox's ENABLING to settle: the polls are in the attempts.
+    assert data["state"] == "ENABLED" and data["account_link"] == "LINKED"
+    assert [a["method"] for a in data["attempts"]][-1] == "GET"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--json", "status", SKILL_TRIVIA, "--stage", "LIVE"],
+        ["--json", "status"],
+        ["--json", "customer", "enable", SKILL_TRIVIA, "--stage", "live"],
+    ],
+)
+def test_usage_errors_with_json_print_json(sandbox: Any, args: list[str]) -> None:
+    result = skillctl(sandbox, *args)
+    data = as_json(result)
+    assert result.returncode == 2 and data["ok"] is False
+    assert data["error"]["kind"] == "validation" and data["attempts"] == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SKILL_CONSOLE_ENDPOINTS", "na=http://127.0.0.1:99999"),
+        ("SKILL_CONSOLE_LWA_TOKEN_URL", "http://127.0.0.1:99999/auth/o2/token"),
+    ],
+)
+def test_unusable_addresses_are_bad_input(sandbox: Any, variable: str, value: str) -> None:
+    human = skillctl(sandbox, "status", SKILL_TRIVIA, **{variable: value})
+    assert human.returncode == 2 and variable in human.stderr
+    assert "Traceback" not in human.stderr
+    assert as_json(skillctl(sandbox, "--json", "status", SKILL_TRIVIA, **{variable: value}))
+
+
+def test_refused_and_failed_customer_changes_are_not_success(sandbox: Any) -> None:
+    refused = skillctl(
+        sandbox,
+        "--json",
+        "customer",
+        "enable",
+        SKILL_TRIVIA,
+        "--stage",
+        "live",
+        "--auth-code",
+        "not-a-partner-code",
+        "--redirect-uri",
+        PARTNER_REDIRECT,
+        account="customer-eu",
+    )
+    data = as_json(refused)
+    assert refused.returncode == 1 and data["error"]["kind"] == "refused"
+    assert data["attempts"], "it was sent, so it is not 'bad input, nothing sent'"
+    httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0})
+    failed = skillctl(
+        sandbox,
+        "--json",
+        "customer",
+        "enable",
+        SKILL_FLAKY,
+        "--stage",
+        "live",
+        "--auth-code",
+        partner_code(sandbox),
+        "--redirect-uri",
+        PARTNER_REDIRECT,
+        account="customer-eu",
+    )
+    data = as_json(failed)
+    assert failed.returncode == 1 and data["ok"] is False
+    assert data["state"] == "ENABLING_FAILED" and data["error"]["kind"] == "transition_failed"
+
+
+def test_customer_disable_waits_until_alexa_settles(sandbox: Any) -> None:
+    httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0.2})
+    code = partner_code(sandbox)
+    enable = ["customer", "enable", SKILL_TRIVIA, "--stage", "live", "--auth-code", code]
+    assert (
+        skillctl(sandbox, *enable, "--redirect-uri", PARTNER_REDIRECT, account="customer-eu")
+    ).returncode == 0
+    gone = skillctl(sandbox, "--json", "customer", "disable", SKILL_TRIVIA, account="customer-eu")
+    data = as_json(gone)
+    assert gone.returncode == 0 and data["state"] == "DISABLED"
+    assert "DELETE" in [a["method"] for a in data["attempts"]]
+    assert data["attempts"][-1]["method"] == "GET"  # followed until it settled

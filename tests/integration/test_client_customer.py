@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from console.api.errors import NotFoundError, ServerError, ValidationError
+from console.api.errors import NotFoundError, RefusedError, ServerError
 from console.api.models import Attempt
 from console.api.regions import EndpointMemory
 from tests.integration.conftest import ServiceFactory
@@ -80,7 +80,10 @@ async def test_link_follow_and_unlink(sandbox: Any, make_service: ServiceFactory
     assert final.state == "ENABLED" and final.account_link == "LINKED"
     assert final.operation == "customer-enable" and len(final.attempts) > len(linked.attempts)
     gone = await svc.unlink(SKILL_TRIVIA)
-    assert gone.state == "DISABLED"
+    assert gone.state == "DISABLING"  # a 200 without a body: Alexa works in the background
+    sandbox.clock.advance(5)
+    settled = await svc.customers.follow(gone, interval=0)
+    assert settled.state == "DISABLED" and settled.operation == "customer-disable"
     with pytest.raises(NotFoundError) as caught:
         await svc.unlink(SKILL_TRIVIA)
     assert caught.value.code == "NO_ASSOCIATION"
@@ -109,7 +112,7 @@ async def test_customer_delete_accepts_200_and_204(
     svc = make_service("customer-eu")
     await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
     result = await svc.unlink(SKILL_TRIVIA)
-    assert result.attempts[-1].status == status and result.state == "DISABLED"
+    assert result.attempts[-1].status == status and result.state == "DISABLING"
 
 
 async def test_reused_partner_code_is_reported_not_retried(
@@ -118,7 +121,7 @@ async def test_reused_partner_code_is_reported_not_retried(
     code = partner_code(sandbox)
     svc = make_service("customer-eu")
     await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(RefusedError) as caught:  # sent and refused: not "nothing sent"
         await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
     assert caught.value.http_status == 400 and "already used" in caught.value.message
     assert code not in caught.value.message
@@ -133,7 +136,7 @@ async def test_link_5xx_is_reconciled_by_reading_state(
     sandbox.add_fault(route="customer-enable", status=500, count=1)
     with pytest.raises(ServerError) as caught:
         await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
-    posts = [a for a in attempts if a.method == "POST"]
+    posts = [a for a in attempts if a.method == "POST" and a.path.endswith("/enablement")]
     assert len(posts) == 1  # never blindly repeated
     assert attempts[-1].method == "GET"  # the state was read instead
     assert "fresh partner code" in caught.value.hint
@@ -174,3 +177,29 @@ async def test_unreachable_remembered_endpoint_is_rediscovered(
     assert result.endpoint == sandbox.urls.eu
     dead = [a for a in result.attempts if a.url.startswith("http://127.0.0.1:9/")]
     assert len(dead) == 5 and dead[-1].decision == "give up"  # retried, then rediscovered
+
+
+async def test_not_found_on_one_candidate_is_not_hidden_by_the_others(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    memory = EndpointMemory()
+    svc = make_service("customer-ambiguous", memory=memory)
+    with pytest.raises(NotFoundError) as caught:
+        await svc.unlink(SKILL_TRIVIA)  # never enabled: NA and FE say incorrectEndpoint
+    assert caught.value.endpoint == sandbox.urls.eu and caught.value.code == "NO_ASSOCIATION"
+    assert memory.get(svc.client._memory_key()) == sandbox.urls.eu
+
+
+async def test_link_5xx_where_the_customer_is_unknown_moves_on(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    sandbox.add_fault(route="customer-enable", region="na", status=503, count=1)
+    svc = make_service("customer-ambiguous")
+    result = await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
+    calls = [(a.method, a.url.split("/v1")[0], a.status) for a in result.attempts]
+    assert calls[1:] == [
+        ("POST", sandbox.urls.na, 503),  # may or may not have happened...
+        ("GET", sandbox.urls.na, 400),  # ...but NA does not know this customer: it did not
+        ("POST", sandbox.urls.eu, 201),  # so the same code goes to the next candidate
+    ]
+    assert result.endpoint == sandbox.urls.eu and result.account_link == "LINKED"

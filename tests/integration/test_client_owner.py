@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -18,8 +19,9 @@ from console.api.errors import (
 )
 from console.api.models import Attempt
 from console.auth.provider import StaticTokenProvider
+from console.services.session import token_provider
 from tests.integration.conftest import ServiceFactory
-from tests.sandbox_client import SKILL_OTHER, SKILL_TRIVIA, SKILL_WEATHER
+from tests.sandbox_client import CLIENT_ID, CLIENT_SECRET, SKILL_OTHER, SKILL_TRIVIA, SKILL_WEATHER
 
 pytestmark = pytest.mark.asyncio
 
@@ -103,11 +105,12 @@ async def test_401_refresh_then_success(sandbox: Any, make_service: ServiceFacto
     assert svc.client.tokens.refresh_count == 2  # type: ignore[attr-defined]
 
 
-async def test_401_twice_is_auth_error(make_service: ServiceFactory) -> None:
+async def test_401_twice_is_auth_error(sandbox: Any, make_service: ServiceFactory) -> None:
     svc = make_service(provider=StaticTokenProvider("Atza|not-a-real-token"))
     with pytest.raises(AuthError) as caught:
         await svc.check(SKILL_TRIVIA, "development")
     assert "Atza|not-a-real-token" not in str(caught.value) + caught.value.hint
+    assert caught.value.http_status == 401 and caught.value.endpoint == sandbox.urls.na
 
 
 async def test_revoked_refresh_token_is_auth_error(
@@ -161,3 +164,78 @@ async def test_malformed_discovery_body_is_protocol_error(
     with pytest.raises(ProtocolError) as caught:
         await make_service("customer-na").find_endpoint()
     assert caught.value.http_status == 200 and caught.value.endpoint == sandbox.urls.na
+
+
+async def test_login_service_outage_is_retried_and_logged(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    sandbox.add_fault(route="token", status=503, count=1)
+    attempts: list[Attempt] = []
+    result = await make_service(attempts=attempts).check(SKILL_TRIVIA, "development")
+    assert result.state == "NOT_ENABLED"
+    lwa = [a for a in attempts if a.url == sandbox.urls.token_url]
+    assert [a.status for a in lwa] == [503, 200]
+    assert lwa[0].decision.startswith("retry in")
+
+
+async def test_login_service_down_is_a_server_error_not_a_logout(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    sandbox.add_fault(route="token", status=503, count=10)
+    with pytest.raises(ServerError) as caught:
+        await make_service(max_attempts=2).check(SKILL_TRIVIA, "development")
+    assert caught.value.endpoint == sandbox.urls.token_url and caught.value.http_status == 503
+
+
+async def test_access_token_beside_a_refresh_token_is_used_first(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    env = {
+        "SKILL_CONSOLE_ACCESS_TOKEN": str(sandbox.issue_tokens("developer")["access_token"]),
+        "SKILL_CONSOLE_REFRESH_TOKEN": "Atzr|sandbox-developer",
+        "SKILL_CONSOLE_CLIENT_ID": CLIENT_ID,
+        "SKILL_CONSOLE_CLIENT_SECRET": CLIENT_SECRET,
+        "SKILL_CONSOLE_LWA_TOKEN_URL": sandbox.urls.token_url,
+    }
+    sandbox.add_fault(route="token", status=503, count=10)  # LWA is down: no refresh needed
+    result = await make_service(provider=token_provider(env)).check(SKILL_TRIVIA, "live")
+    assert result.state == "NOT_ENABLED" and len(result.attempts) == 1
+
+
+async def test_a_slow_login_service_cannot_outlast_the_deadline(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    sandbox.add_fault(route="token", latency=5.0, count=1)
+    with pytest.raises(NetworkError) as caught:
+        await make_service(deadline=0.3, timeout=10.0).check(SKILL_TRIVIA, "development")
+    assert "access token" in caught.value.message
+
+
+async def test_truncated_body_is_retried(sandbox: Any, make_service: ServiceFactory) -> None:
+    sandbox.add_fault(route="customer-status", truncated=True, count=1)
+    svc = make_service("customer-eu")
+    result = await svc.customer_status(SKILL_TRIVIA)
+    api = [a for a in result.attempts if a.method == "GET" and "enablement" in a.url]
+    assert result.state == "NO_ASSOCIATION" and len(api) == 2 and api[0].status is None
+
+
+async def test_cancel_stops_the_retry_loop_at_once(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    sandbox.add_fault(route="get-enablement", status=503, retry_after="30", count=5)
+    first = asyncio.Event()
+    attempts: list[Attempt] = []
+
+    def seen(attempt: Attempt) -> None:
+        if attempt.status == 503:
+            first.set()
+
+    svc = make_service(attempts=attempts, deadline=60.0)
+    svc.client._listeners.append(seen)
+    task = asyncio.ensure_future(svc.check(SKILL_TRIVIA, "development"))
+    await asyncio.wait_for(first.wait(), timeout=10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+    assert others == [] and len([a for a in attempts if a.status == 503]) == 1
