@@ -368,7 +368,11 @@ async def _settled(opts: Options, svc: ConsoleService, first: OperationResult) -
 
 @cli.command("login")
 @click.option("--customer", is_flag=True, help="Log in a customer (account linking scope).")
-@click.option("--port", type=int, help="Fixed redirect port (must match the allowed return URL).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Redirect port (must match the allowed return URL; default 53682, or any for a sandbox).",
+)
 @click.option("--no-browser", is_flag=True, help="Only print the URL to open elsewhere.")
 @click.option(
     "--wait",
@@ -414,8 +418,21 @@ def login_command(
     except KeyboardInterrupt:
         click.echo("login cancelled", err=True)
         sys.exit(3)
-    where = "the OS keychain" if store.persistent else "memory for this run only"
-    click.echo(f"Logged in as a {kind} for profile '{opts.profile}' (kept in {where}).")
+    if store.persistent:
+        click.echo(f"Logged in as a {kind} for profile '{opts.profile}' (kept in the OS keychain).")
+        return
+    # Nothing can hold this login after we exit: a live refresh token nobody holds is a leak.
+    report = asyncio.run(logout(effective_env(opts.profile), profile=opts.profile, store=store))
+    revoked = "revoked again" if not report.not_revoked else "forgotten (it could not be revoked)"
+    click.echo(
+        f"Logged in as a {kind} for profile '{opts.profile}', but it was kept in memory for "
+        f"this run only, which ends now, so the login was {revoked}."
+    )
+    click.echo(
+        "hint: install a keychain backend (GNOME Keyring, KWallet), or give scripts "
+        "SKILL_CONSOLE_REFRESH_TOKEN; the desktop app keeps a login for as long as it runs.",
+        err=True,
+    )
 
 
 def _announce(flow: LoginFlow) -> None:
@@ -433,18 +450,26 @@ def _announce(flow: LoginFlow) -> None:
         click.echo(
             f"{flow.redirect_uri} is in use, so the browser cannot reach this program.", err=True
         )
-    if not flow.listening or not flow.browser_opened:
-        click.echo("Or paste the address the browser was redirected to, then Enter:", err=True)
-        _read_paste(flow)
+    # Always: the URL may have been opened on another machine, whose redirect cannot arrive.
+    click.echo(
+        "If the browser cannot reach this machine, paste the address it ended on, then Enter:",
+        err=True,
+    )
+    _read_paste(flow)
 
 
 def _read_paste(flow: LoginFlow) -> None:
+    """Every pasted line goes to the flow (a wrong paste can be followed by the right one)."""
     loop = asyncio.get_running_loop()
 
     def read() -> None:
-        line = sys.stdin.readline()
-        if line.strip():
-            loop.call_soon_threadsafe(_submit, flow, line)
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            try:
+                loop.call_soon_threadsafe(_submit, flow, line)
+            except RuntimeError:  # the login ended and its loop closed
+                return
 
     threading.Thread(target=read, name="paste-reader", daemon=True).start()
 
@@ -465,10 +490,20 @@ def logout_command(opts: Options) -> None:
     except ConsoleError as error:
         click.echo(redact(f"error: {error.message}\nhint: {error.hint}"), err=True)
         sys.exit(exit_code_for(error))
-    if removed:
-        click.echo(f"Logged out of profile '{opts.profile}' ({', '.join(removed)}).")
-    else:
+    if not removed:
         click.echo(f"Profile '{opts.profile}' was not logged in.")
+        return
+    click.echo(f"Logged out of profile '{opts.profile}' ({', '.join(removed.removed)}).")
+    for problem in removed.not_revoked:
+        click.echo(
+            redact(f"warning: forgotten here but not revoked at Amazon ({problem})"), err=True
+        )
+    if removed.not_revoked:
+        click.echo(
+            "hint: revoke the app's access in your Amazon account settings "
+            "(Login with Amazon → Manage apps) if the login may have leaked.",
+            err=True,
+        )
 
 
 @cli.command("whoami")

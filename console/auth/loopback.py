@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import html
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import uvicorn
@@ -45,6 +46,14 @@ def _page(title: str, text: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: Ctrl-C belongs to the program that embeds it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 class LoopbackReceiver:
     def __init__(self, state: str, *, port: int = 0, path: str = "/callback") -> None:
         self.state = state
@@ -73,7 +82,7 @@ class LoopbackReceiver:
         config = uvicorn.Config(
             app, lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=1
         )
-        self._server = uvicorn.Server(config)
+        self._server = _Server(config)
         self._task = asyncio.ensure_future(self._server.serve(sockets=[self._sock]))
         # uvicorn exposes `started` as a flag, not an event; the bind is already done.
         while not self._server.started and not self._task.done():  # noqa: ASYNC110
@@ -115,4 +124,8 @@ class LoopbackReceiver:
                 "Sign-in was not completed",
                 f"Amazon answered: {callback.error}. You can close this tab.",
             )
-        return _page("Signed in", "You can close this tab and return to the console.")
+        # The code is not redeemed yet, so this page cannot promise that the sign-in worked.
+        return _page(
+            "Sign-in received",
+            "You can close this tab: the console finishes the sign-in and shows the result.",
+        )

@@ -82,8 +82,10 @@ class RefreshingTokenProvider:
             try:
                 fresh = await self._lwa.refresh(self._refresh_token)
             except AuthError as exc:
-                if exc.code in ("invalid_grant", "invalid_client", "unauthorized_client"):
+                if exc.code == "invalid_grant":  # revoked or expired: the login is over
                     self._end()
+                # invalid_client and friends are this profile's settings, not the login's
+                # fault: keep the stored login so that fixing the client id/secret is enough.
                 raise
             self.refresh_count += 1
             self._current = fresh

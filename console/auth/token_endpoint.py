@@ -71,6 +71,9 @@ class LwaClient:
         self._sleep = sleep
         self._rng = random.Random()  # noqa: S311 (jitter, not crypto)
 
+    def __repr__(self) -> str:  # never show the client secret, even in a traceback
+        return f"LwaClient(token_url={self.token_url!r}, client_id={self.client_id!r})"
+
     async def exchange_code(self, code: str, redirect_uri: str, verifier: str) -> TokenSet:
         """The code is single-use: only a request that provably never left is repeated."""
         return await self._grant(
@@ -94,14 +97,17 @@ class LwaClient:
             return TokenSet(tokens.access_token, refresh_token, tokens.expires_at, tokens.scope)
         return tokens
 
-    async def revoke(self, token: str) -> None:
-        """Best effort: a revocation endpoint beside the token URL (sandbox has one)."""
+    async def revoke(self, token: str) -> str | None:
+        """Revoke at the endpoint beside the token URL; None if done, else why it was not."""
         url = self.token_url.rsplit("/", 1)[0] + "/revoke"
         async with httpx.AsyncClient(timeout=self.timeout, verify=shared_ssl_context()) as http:
             try:
-                await http.post(url, data={"token": token, **self._client_fields()})
-            except httpx.HTTPError:
-                return
+                response = await http.post(url, data={"token": token, **self._client_fields()})
+            except httpx.HTTPError as exc:
+                return f"{url} could not be reached ({type(exc).__name__})"
+        if response.status_code != 200:
+            return f"{url} answered {response.status_code}"
+        return None
 
     def _client_fields(self) -> dict[str, str]:
         fields = {"client_id": self.client_id}

@@ -101,6 +101,9 @@ class TokenStore:
     def save_client_secret(self, secret: str) -> None:
         self._set(self._key("client-secret"), secret)
 
+    def delete_client_secret(self) -> None:
+        self._delete(self._key("client-secret"))
+
     # --- backend -------------------------------------------------------------------------------
 
     def _get(self, key: str) -> str | None:

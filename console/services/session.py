@@ -11,8 +11,9 @@ import time
 import webbrowser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from console.api.errors import AuthError
+from console.api.errors import AuthError, ValidationError
 from console.api.tokens import TokenProvider
 from console.auth.lwa import LoginFlow, LoginKind, scopes_for
 from console.auth.provider import RefreshingTokenProvider, StaticTokenProvider
@@ -20,8 +21,11 @@ from console.auth.token_endpoint import LwaClient, TokenSet
 from console.auth.tokens import TokenStore
 from console.config import LwaSettings, lwa_settings, profile_env
 
+DEFAULT_REDIRECT_PORT = 53682  # the README's example return URL: http://127.0.0.1:53682/callback
+
 __all__ = [
     "LoginInfo",
+    "LogoutReport",
     "effective_env",
     "login",
     "logout",
@@ -118,7 +122,7 @@ async def login(
     store = store or TokenStore(profile)
     settings = lwa_settings(env)
     client = _lwa_client(settings, store)
-    chosen = port if port is not None else int(env.get("SKILL_CONSOLE_REDIRECT_PORT") or 0)
+    chosen = redirect_port(env, settings.authorize_url, port)
     flow = LoginFlow(
         client,
         settings.authorize_url,
@@ -140,22 +144,58 @@ async def login(
     return tokens
 
 
+@dataclass(frozen=True)
+class LogoutReport:
+    removed: tuple[str, ...]  # login kinds forgotten on this machine
+    not_revoked: tuple[str, ...]  # per kind, why Amazon could not be told to revoke it
+
+    def __bool__(self) -> bool:
+        return bool(self.removed)
+
+
+def redirect_port(env: Mapping[str, str], authorize_url: str, explicit: int | None) -> int:
+    """The loopback port: as configured; else fixed for real LWA (it matches the registered
+    return URL exactly), ephemeral for an authorize page on this machine (the sandbox)."""
+    raw = str(explicit) if explicit is not None else env.get("SKILL_CONSOLE_REDIRECT_PORT", "")
+    if not raw.strip():
+        local = urlsplit(authorize_url).hostname in ("127.0.0.1", "localhost", "::1")
+        return 0 if local else DEFAULT_REDIRECT_PORT
+    if not raw.strip().isdigit() or not 0 <= int(raw) <= 65535:
+        raise ValidationError(
+            f"The redirect port {raw!r} is not a port number",
+            hint="Use 1024-65535, the port of the return URL registered with the LWA "
+            "security profile (--port, SKILL_CONSOLE_REDIRECT_PORT or redirect_port).",
+        )
+    return int(raw)
+
+
 async def logout(
     env: Mapping[str, str], *, profile: str = "default", store: TokenStore | None = None
-) -> list[str]:
-    """Revoke (best effort) and forget both logins of the profile; returns the kinds removed."""
+) -> LogoutReport:
+    """Revoke and forget both logins of the profile, and its stored client secret."""
     store = store or TokenStore(profile)
     settings = lwa_settings(env)
-    removed = []
+    removed, not_revoked = [], []
     for kind in LoginKind:
         stored = store.load(kind)
         if stored is None:
             continue
-        if stored.tokens.refresh_token and settings.client_id:
-            await _lwa_client(settings, store).revoke(stored.tokens.refresh_token)
+        problem = await _revoke(settings, store, stored.tokens.refresh_token)
+        if problem:
+            not_revoked.append(f"{kind}: {problem}")
         store.delete(kind)
         removed.append(str(kind))
-    return removed
+    store.delete_client_secret()  # needed for the revocations above, not after
+    return LogoutReport(tuple(removed), tuple(not_revoked))
+
+
+async def _revoke(settings: LwaSettings, store: TokenStore, token: str | None) -> str | None:
+    """Why `token` could not be revoked (None when it was, or there was nothing to revoke)."""
+    if not token:
+        return None
+    if not settings.client_id:
+        return "no LWA client id is configured to revoke it with"
+    return await _lwa_client(settings, store).revoke(token)
 
 
 @dataclass(frozen=True)
@@ -196,3 +236,4 @@ def move_logins(old: str, new: str) -> None:
     secret = source.client_secret()
     if secret:
         target.save_client_secret(secret)
+        source.delete_client_secret()

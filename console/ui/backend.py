@@ -105,11 +105,11 @@ class Backend:
         await self._drop(f"login-{kind}")  # its old service held the old tokens
         return login_account(kind, self.profile)
 
-    async def logout(self) -> list[str]:
-        removed = await session.logout(self.login_env, profile=self.profile, store=self.store)
-        for kind in removed:
+    async def logout(self) -> session.LogoutReport:
+        report = await session.logout(self.login_env, profile=self.profile, store=self.store)
+        for kind in report.removed:
             await self._drop(f"login-{kind}")
-        return removed
+        return report
 
     def region(self, endpoint: str | None, account: str) -> str | None:
         if endpoint is None:

@@ -234,7 +234,13 @@ class LoginPane(QGroupBox):
 
         async def go() -> None:
             try:
-                await self.backend.logout()
+                report = await self.backend.logout()
+                if report.not_revoked:
+                    self.error.setText(
+                        "Logged out here, but Amazon could not be asked to revoke the login ("
+                        + "; ".join(report.not_revoked)
+                        + "). Revoke it in your Amazon account if it may have leaked."
+                    )
             except ConsoleError as error:
                 self.error.setText(f"{error.message}. {error.hint}")
             finally:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-from tests.sandbox_client import CLIENT_SECRET, SKILL_TRIVIA, scripted_browser
+from tests.sandbox_client import CLIENT_SECRET, SKILL_TRIVIA, consent, scripted_browser
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,8 +67,10 @@ def test_login_then_a_second_process_uses_the_stored_tokens(sandbox: Any, tmp_pa
     code, out, err = browser_login(env)
     assert code == 0, err
     assert "Logged in as a developer" in out and "OS keychain" in out
-    status = skillctl(env, "status", SKILL_TRIVIA)
+    sandbox.clock.advance(3700)  # the stored access token expired: -v shows the refresh too
+    status = skillctl(env, "-v", "status", SKILL_TRIVIA)
     assert status.returncode == 4 and "NOT_ENABLED" in status.stdout  # an answer, not a login
+    assert "auth/o2/token" in status.stderr
     who = skillctl(env, "whoami")
     assert who.returncode == 0 and "developer" in who.stdout and "expires in" in who.stdout
     out_text = out + err + status.stdout + status.stderr + who.stdout + who.stderr
@@ -79,8 +84,10 @@ def test_login_then_a_second_process_uses_the_stored_tokens(sandbox: Any, tmp_pa
     secrets = [
         CLIENT_SECRET,
         *world.access_tokens,
+        *world.auth_codes,
         *[t for t in world.grants if "sandbox-" not in t],
     ]
+    assert len(world.access_tokens) >= 2 and world.auth_codes  # the secrets this run used
     for secret in secrets:
         assert secret not in out_text and secret not in files
     gone = skillctl(env, "logout")
@@ -94,7 +101,55 @@ def test_without_a_keychain_the_user_is_told_why_a_new_login_is_needed(
     env = environ(sandbox, tmp_path, "keyring.backends.fail.Keyring")
     code, out, err = browser_login(env)
     assert code == 0 and "No OS keychain" in err and "memory for this run only" in out
+    issued = [g for t, g in sandbox.state.world.grants.items() if "sandbox-" not in t]
+    assert issued and all(g.revoked for g in issued)  # no live login left that nobody holds
     status = skillctl(env, "status", SKILL_TRIVIA)
     assert status.returncode == 3
     assert "Not logged in" in status.stderr and "No OS keychain" in status.stderr
     assert not (tmp_path / "keyring.json").exists()
+
+
+def login_process(env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "console", "login", "--no-browser", "--wait", "60", *extra],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def printed_url(proc: subprocess.Popen[str]) -> str:
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("http"):
+            return line.strip()
+    raise AssertionError("skillctl login printed no URL")
+
+
+def test_ctrl_c_cancels_a_waiting_login(sandbox: Any, tmp_path: Path) -> None:
+    proc = login_process(environ(sandbox, tmp_path, "tests.file_keyring.FileKeyring"))
+    printed_url(proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=15)  # not the 60 s the login would wait
+    assert proc.returncode == 3 and "cancelled" in err and "Traceback" not in err
+
+
+def test_a_wrong_paste_can_be_followed_by_the_right_one(sandbox: Any, tmp_path: Path) -> None:
+    env = environ(sandbox, tmp_path, "tests.file_keyring.FileKeyring")
+    with socket.socket() as taken:  # the redirect cannot reach the CLI: paste it is
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        proc = login_process(env, "--port", str(taken.getsockname()[1]))
+        split = urlsplit(printed_url(proc))
+        params = {k: v[0] for k, v in parse_qs(split.query).items()}
+        landed = consent(split._replace(query="").geturl(), params).headers["location"]
+        assert proc.stdin is not None
+        proc.stdin.write("\nhttp://127.0.0.1:1/callback?state=not-this-one&code=x\n")
+        proc.stdin.write(landed + "\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "state mismatch" in err and "Logged in as a developer" in out

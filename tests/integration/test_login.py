@@ -174,5 +174,34 @@ async def test_login_stores_in_keyring_and_status_uses_it(sandbox: Any) -> None:
     provider = session.token_provider(env, profile="qa")
     async with ConsoleService(sandbox_settings(sandbox), provider) as svc:
         assert (await svc.check(SKILL_TRIVIA, "development")).state == "NOT_ENABLED"
-    assert await session.logout(env, profile="qa") == ["developer"]
+    report = await session.logout(env, profile="qa")
+    assert report.removed == ("developer",) and report.not_revoked == ()
     assert session.whoami("qa") == []
+
+
+async def test_a_bad_client_secret_does_not_delete_the_login(sandbox: Any) -> None:
+    store = TokenStore("typo")
+    store.save("developer", TokenSet("Atza|x", "Atzr|sandbox-developer", expires_at=0))
+    env = sandbox.env() | {"SKILL_CONSOLE_REFRESH_TOKEN": "", "SKILL_CONSOLE_CLIENT_SECRET": "typo"}
+    provider = session.token_provider(env, profile="typo", store=store)
+    with pytest.raises(AuthError) as caught:
+        await provider.access_token()
+    assert caught.value.code == "invalid_client" and "client secret" in caught.value.hint
+    assert store.load("developer") is not None  # fixing the secret is enough
+    fixed = session.token_provider(
+        sandbox.env() | {"SKILL_CONSOLE_REFRESH_TOKEN": ""}, profile="typo", store=store
+    )
+    assert await fixed.access_token()
+
+
+async def test_logout_says_when_revocation_failed_and_forgets_the_client_secret(
+    sandbox: Any,
+) -> None:
+    store = TokenStore("leaky")
+    store.save("developer", TokenSet("Atza|x", "Atzr|sandbox-developer", expires_at=0))
+    store.save_client_secret("typo")
+    report = await session.logout(
+        sandbox.env() | {"SKILL_CONSOLE_CLIENT_SECRET": ""}, profile="leaky", store=store
+    )
+    assert report.removed == ("developer",) and "answered 401" in report.not_revoked[0]
+    assert store.load("developer") is None and store.client_secret() is None

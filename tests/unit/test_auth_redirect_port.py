@@ -1,0 +1,19 @@
+"""The loopback redirect port: fixed for real LWA (exact match), free for a local sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.api.errors import ValidationError
+from console.services import session
+
+
+def test_the_redirect_port_is_fixed_for_amazon_and_free_for_a_sandbox() -> None:
+    amazon, local = "https://www.amazon.com/ap/oa", "http://127.0.0.1:8700/ap/oa"
+    assert session.redirect_port({}, amazon, None) == session.DEFAULT_REDIRECT_PORT
+    assert session.redirect_port({}, local, None) == 0
+    assert session.redirect_port({"SKILL_CONSOLE_REDIRECT_PORT": "8123"}, amazon, None) == 8123
+    assert session.redirect_port({"SKILL_CONSOLE_REDIRECT_PORT": "8123"}, amazon, 9000) == 9000
+    for bad in ("abc", "70000", "-1"):
+        with pytest.raises(ValidationError):
+            session.redirect_port({"SKILL_CONSOLE_REDIRECT_PORT": bad}, amazon, None)
