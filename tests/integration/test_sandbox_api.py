@@ -8,6 +8,8 @@ import httpx
 import pytest
 
 from tests.sandbox_client import (
+    PARTNER_CLIENT,
+    PARTNER_REDIRECT,
     SKILL_FLAKY,
     SKILL_OTHER,
     SKILL_TRIVIA,
@@ -270,3 +272,32 @@ def test_re_enable_after_disable_changes_user_id(sandbox: Any) -> None:
     httpx.delete(customer_url(sandbox.urls.eu), headers=customer(sandbox))
     second = _link(sandbox, link_body(partner_code(sandbox))).json()["user"]["id"]
     assert first != second
+
+
+# --- the partner's OAuth server ---------------------------------------------------------------
+
+
+def test_partner_authorize_accepts_each_registered_redirect(sandbox: Any) -> None:
+    for uri in sandbox.info()["partner"]["redirect_uris"]:
+        assert partner_code(sandbox, redirect_uri=uri).startswith("partner-")
+
+
+@pytest.mark.parametrize(
+    ("client_id", "redirect_uri", "error"),
+    [
+        (PARTNER_CLIENT, "https://evil.example/cb", "invalid_request"),
+        (PARTNER_CLIENT, PARTNER_REDIRECT + "/extra", "invalid_request"),
+        (PARTNER_CLIENT, PARTNER_REDIRECT.replace("https:", "http:"), "invalid_request"),
+        (PARTNER_CLIENT, "", "invalid_request"),
+        ("someone-else", PARTNER_REDIRECT, "invalid_client"),
+        ("someone-else", "https://evil.example/cb", "invalid_client"),
+    ],
+)
+def test_partner_authorize_refuses_unregistered_redirect_or_client(
+    sandbox: Any, client_id: str, redirect_uri: str, error: str
+) -> None:
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri}
+    response = httpx.get(sandbox.urls.partner_authorize_url, params=params | {"state": "s1"})
+    assert response.status_code == 400 and "location" not in response.headers
+    assert response.json()["error"] == error
+    assert not sandbox.state.world.partner_codes  # no code was issued to anyone
