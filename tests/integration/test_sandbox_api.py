@@ -70,6 +70,11 @@ def test_enable_check_and_one_stage_rule(sandbox: Any, dev: dict[str, str]) -> N
         ("not-an-aci", "development", 400, "INVALID_SKILL_ID"),
         ("amzn1.ask..skill", "development", 400, "INVALID_SKILL_ID"),
         (SKILL_OTHER, "development", 403, "ACCESS_DENIED"),
+        # input (400) is checked before any lookup (404) or ownership (403)
+        ("amzn1.ask.skill.99999999-0000-4000-8000-000000000000", "beta", 400, "INVALID_STAGE"),
+        ("amzn1.ask.skill.99999999-0000-4000-8000-000000000000", "Live", 400, "INVALID_STAGE"),
+        (SKILL_OTHER, "beta", 400, "INVALID_STAGE"),
+        (SKILL_WEATHER, "beta", 400, "INVALID_STAGE"),
     ],
 )
 def test_owner_errors(
@@ -91,6 +96,7 @@ def test_owner_routes_refuse_customer_tokens_and_other_regions(
 
 def test_unauthenticated_expired_and_revoked_tokens_get_401(sandbox: Any) -> None:
     assert httpx.get(owner_url(sandbox)).status_code == 401
+    assert httpx.get(owner_url(sandbox, "amzn1.ask.skill.nope", "beta")).status_code == 401
     assert httpx.get(owner_url(sandbox), headers=bearer("Atza|forged")).status_code == 401
     tokens = sandbox.issue_tokens("developer")
     sandbox.clock.advance(3601)
@@ -190,6 +196,15 @@ def test_customer_routes_refuse_developer_tokens(sandbox: Any, dev: dict[str, st
 def test_customer_unknown_skill_is_404(sandbox: Any) -> None:
     url = customer_url(sandbox.urls.eu, "amzn1.ask.skill.99999999-0000-4000-8000-000000000000")
     assert httpx.get(url, headers=customer(sandbox)).status_code == 404
+
+
+def test_customer_input_is_checked_before_the_skill_lookup(sandbox: Any) -> None:
+    url = customer_url(sandbox.urls.eu, "amzn1.ask.skill.99999999-0000-4000-8000-000000000000")
+    bad_body = httpx.post(url, headers=customer(sandbox), json={"stage": "beta"})
+    assert bad_body.status_code == 400 and bad_body.json()["code"] == "INVALID_REQUEST_BODY"
+    not_json = httpx.post(url, headers=customer(sandbox), content=b"stage=live")
+    assert not_json.status_code == 415
+    assert httpx.post(url, json={"stage": "beta"}).status_code == 401  # but only after auth
 
 
 @pytest.mark.parametrize(
