@@ -18,9 +18,9 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from console.sandbox.admin import AdminRoutes, fault_from_dict
 from console.sandbox.faults import FaultBook, FaultMiddleware, Scope
@@ -174,25 +174,17 @@ class SandboxServer:
     # --- apps ---------------------------------------------------------------------------------
 
     def _build_apps(self) -> dict[str, Any]:
-        handlers = {404: _not_found, 405: _not_allowed}
-        hub = Starlette(
-            routes=[
+        hub = _strict_app(
+            [
                 *LwaRoutes(self.state).routes(),
                 *AdminRoutes(self.state, self.faults, self.issue_tokens).routes(),
-            ],
-            exception_handlers=handlers,  # type: ignore[arg-type]
+            ]
         )
         apps: dict[str, Any] = {"hub": self._wrap(hub, "hub", "lwa")}
         for region in ("na", "eu", "fe"):
-            app = Starlette(
-                routes=RegionRoutes(self.state, region, self.region_urls).routes(),
-                exception_handlers=handlers,  # type: ignore[arg-type]
-            )
+            app = _strict_app(RegionRoutes(self.state, region, self.region_urls).routes())
             apps[region] = self._wrap(app, region, region)
-        partner = Starlette(
-            routes=PartnerRoutes(self.state).routes(),
-            exception_handlers=handlers,  # type: ignore[arg-type]
-        )
+        partner = _strict_app(PartnerRoutes(self.state).routes())
         apps["partner"] = self._wrap(partner, "partner", "partner")
         return apps
 
@@ -300,11 +292,23 @@ class SandboxServer:
         }
 
 
-async def _not_found(request: Request, exc: HTTPException) -> Response:
+def _strict_app(routes: list[Route]) -> Starlette:
+    """A listener's app: unknown paths and methods answer the JSON error shape, nothing else."""
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: _not_found, 405: _not_allowed},
+    )
+    # Starlette would 307 `/path/` to `/path`, silently correcting a client's wrong URL; a strict
+    # API answers it with the 404 JSON error instead, so the client's bug shows here first.
+    app.router.redirect_slashes = False
+    return app
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
     return api_error(404, f"No such resource: {request.url.path}", "NOT_FOUND")
 
 
-async def _not_allowed(request: Request, exc: HTTPException) -> Response:
+async def _not_allowed(request: Request, exc: Exception) -> Response:
     return api_error(
         405, f"{request.method} is not allowed on {request.url.path}", "METHOD_NOT_ALLOWED"
     )

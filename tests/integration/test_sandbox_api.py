@@ -115,6 +115,26 @@ def test_strict_method_accept_and_unknown_paths(sandbox: Any, dev: dict[str, str
     assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
 
 
+@pytest.mark.parametrize(
+    ("listener", "method", "path"),
+    [
+        ("na", "GET", f"/v1/skills/{SKILL_TRIVIA}/stages/development/enablement/"),
+        ("na", "PUT", f"/v1/skills/{SKILL_TRIVIA}/stages/development/enablement/"),
+        ("eu", "POST", f"/v1/users/~current/skills/{SKILL_TRIVIA}/enablement/"),
+        ("na", "GET", "/v1/alexaApiEndpoint/"),
+        ("hub", "POST", "/auth/o2/token/"),
+        ("hub", "GET", "/__admin/state/"),
+        ("partner", "GET", "/oauth/authorize/"),
+    ],
+)
+def test_trailing_slash_is_a_json_404_not_a_redirect(
+    sandbox: Any, dev: dict[str, str], listener: str, method: str, path: str
+) -> None:
+    response = httpx.request(method, getattr(sandbox.urls, listener) + path, headers=dev)
+    assert response.status_code == 404 and "location" not in response.headers
+    assert response.json() == {"message": f"No such resource: {path}", "code": "NOT_FOUND"}
+
+
 # --- operation 4 ------------------------------------------------------------------------------
 
 
