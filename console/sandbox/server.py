@@ -27,6 +27,7 @@ from console.sandbox.faults import FaultBook, FaultMiddleware, Scope
 from console.sandbox.http import api_error
 from console.sandbox.lwa import LwaRoutes
 from console.sandbox.partner import PartnerRoutes
+from console.sandbox.paths import SegmentPathMiddleware
 from console.sandbox.regions import RegionRoutes
 from console.sandbox.state import SandboxClock, SandboxState
 
@@ -188,7 +189,7 @@ class SandboxServer:
         apps["partner"] = self._wrap(partner, "partner", "partner")
         return apps
 
-    def _wrap(self, app: Any, listener: str, region: str) -> FaultMiddleware:
+    def _wrap(self, app: Any, listener: str, region: str) -> SegmentPathMiddleware:
         def find_transport(scope: Scope) -> Any:
             server = self._servers.get(listener)
             if server is None:
@@ -198,7 +199,7 @@ class SandboxServer:
                     return getattr(conn, "transport", None)
             return None
 
-        return FaultMiddleware(app, self.faults, region, find_transport)
+        return SegmentPathMiddleware(FaultMiddleware(app, self.faults, region, find_transport))
 
     # --- addresses ----------------------------------------------------------------------------
 

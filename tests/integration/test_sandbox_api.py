@@ -135,6 +135,40 @@ def test_trailing_slash_is_a_json_404_not_a_redirect(
     assert response.json() == {"message": f"No such resource: {path}", "code": "NOT_FOUND"}
 
 
+ENCODED_BAD_IDS = [
+    "amzn1.ask.skill.a%2Fb",
+    "amzn1.ask.skill.a%2fb",
+    "amzn1.ask.skill.a%2F..%2Fb",
+    "amzn1.ask.skill.a%252Fb",
+    "amzn1.ask.skill.a%3Fb",
+    "amzn1.ask.skill.a%23b",
+    "amzn1.ask.skill.a%20b",
+    "amzn1.ask.skill.a%00b",
+]
+
+
+@pytest.mark.parametrize("skill", ENCODED_BAD_IDS)
+def test_percent_encoded_invalid_skill_id_is_400(
+    sandbox: Any, dev: dict[str, str], skill: str
+) -> None:
+    for url, headers in (
+        (owner_url(sandbox, skill), dev),
+        (customer_url(sandbox.urls.eu, skill), customer(sandbox)),
+    ):
+        response = httpx.get(url, headers=headers)
+        assert response.status_code == 400, (url, response.text)
+        assert response.json()["code"] == "INVALID_SKILL_ID"
+        assert httpx.get(url).status_code == 401  # authentication still comes first
+
+
+def test_percent_encoded_valid_skill_id_reaches_the_skill(
+    sandbox: Any, dev: dict[str, str]
+) -> None:
+    encoded = SKILL_TRIVIA[:-1] + "%31"  # ...0001 with its last digit escaped
+    assert httpx.put(owner_url(sandbox, encoded), headers=dev).status_code == 204
+    assert httpx.get(owner_url(sandbox), headers=dev).status_code == 204
+
+
 # --- operation 4 ------------------------------------------------------------------------------
 
 
