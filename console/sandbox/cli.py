@@ -76,8 +76,10 @@ def run_foreground(
     stop: threading.Event | None = None,
 ) -> int:
     """Serve until Ctrl-C/SIGTERM (or `stop` is set); returns a process exit code."""
-    server = SandboxServer(port_base=port_base, seed_path=seed, transition_delay=transition_delay)
     try:
+        server = SandboxServer(
+            port_base=port_base, seed_path=seed, transition_delay=transition_delay
+        )
         for spec in faults:
             server.add_fault(**parse_fault(spec))
         server.start()

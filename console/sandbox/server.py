@@ -43,6 +43,19 @@ class _InjectedFaultFilter(logging.Filter):
 
 logging.getLogger("uvicorn.error").addFilter(_InjectedFaultFilter())
 START_TIMEOUT = 10.0
+# A fixed base needs N..N+4 to be real, unprivileged ports; 0 means "ephemeral ports".
+MIN_PORT_BASE = 1024
+MAX_PORT_BASE = 65535 - len(LISTENER_ORDER)
+
+
+def check_port_base(port_base: int) -> None:
+    """Raise ValueError (one readable line) unless `port_base` is 0 or fits all five listeners."""
+    if port_base == 0 or MIN_PORT_BASE <= port_base <= MAX_PORT_BASE:
+        return
+    raise ValueError(
+        f"--port-base must be 0 (ephemeral ports) or {MIN_PORT_BASE}..{MAX_PORT_BASE} "
+        f"(it uses ports N..N+{len(LISTENER_ORDER) - 1}), not {port_base}"
+    )
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,7 @@ class SandboxServer:
         seed_path: Path | None = None,
         transition_delay: float = 2.0,
     ) -> None:
+        check_port_base(port_base)  # before bind(), which raises OverflowError past 65535
         self.host = host
         self.port_base = port_base
         self.state = SandboxState(seed_path, transition_delay)

@@ -141,3 +141,29 @@ def test_fixed_port_in_use_is_a_clear_error(sandbox: Any) -> None:
     )
     assert result.returncode == 2
     assert "choose another --port-base" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("entry", "port_base"),
+    [
+        (["console.sandbox"], "65533"),
+        (["console.sandbox"], "65531"),
+        (["console.sandbox"], "70000"),
+        (["console.sandbox"], "-1"),
+        (["console.sandbox"], "80"),
+        (["console.cli", "sandbox"], "65533"),  # skillctl sandbox
+    ],
+)
+def test_port_base_out_of_range_is_a_one_line_error(entry: list[str], port_base: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", *entry, "--port-base", port_base],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"sandbox: --port-base must be 0 (ephemeral ports) or 1024..65530 "
+        f"(it uses ports N..N+4), not {port_base}"
+    ]
+    assert result.stdout == ""
