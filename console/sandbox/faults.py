@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from starlette.requests import ClientDisconnect
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -131,18 +133,31 @@ class FaultMiddleware:
         self.book = book
         self.region = region
         self.find_transport = find_transport
+        self.active = 0  # requests inside this listener now; read by SandboxServer.in_flight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self.active += 1
+        try:
+            await self._handle(scope, receive, send)
+        except ClientDisconnect:
+            pass  # the client hung up mid-body: there is no one to answer and nothing to log
+        finally:
+            self.active -= 1
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         name = route_name(scope["method"], scope["path"])
         rule = self.book.take(name, self.region) if name else None
         if rule is None:
             await self.app(scope, receive, send)
             return
         if rule.latency:
-            await asyncio.sleep(rule.latency)
+            replay = await _sit_out(rule.latency, receive)
+            if replay is None:
+                return  # the client gave up during the latency: the handler never runs
+            receive = replay
         if rule.drop:
             self._abort(scope)
             return
@@ -182,6 +197,51 @@ class FaultMiddleware:
         body = json.dumps({"message": message, "code": code}).encode()
         headers = [(b"retry-after", rule.retry_after.encode())] if rule.retry_after else []
         await _send(send, rule.status or 500, body, extra=headers)
+
+
+async def _sit_out(latency: float, receive: Receive) -> Receive | None:
+    """Read the whole body, then wait `latency` seconds or until the client hangs up.
+
+    The body is read first so that a client giving up during the wait is noticed at once and the
+    request ends here, before the handler (no state change, no ClientDisconnect traceback).
+    Returns a `receive` that replays the body to the handler, or None if the client is gone.
+    """
+    body = await _read_body(receive)
+    if body is None:
+        return None
+    hang_up = asyncio.ensure_future(_until_disconnect(receive))
+    try:
+        done, _ = await asyncio.wait({hang_up}, timeout=latency)
+    finally:
+        hang_up.cancel()  # no-op when it finished; otherwise stops listening for the hang-up
+    return None if done else _replay(body, receive)
+
+
+async def _read_body(receive: Receive) -> list[Message] | None:
+    """Every http.request message up to the last one, or None if the client disconnects first."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        messages.append(message)
+        if not message.get("more_body", False):
+            return messages
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that hands out the buffered body, then defers to the server's own."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
 
 
 async def _send(

@@ -90,6 +90,7 @@ class SandboxServer:
         self.state = SandboxState(seed_path, transition_delay)
         self.faults = FaultBook()
         self._servers: dict[str, uvicorn.Server] = {}
+        self._fault_layers: list[FaultMiddleware] = []
         self._sockets: dict[str, socket.socket] = {}
         self._ports: dict[str, int] = {}
         self._thread: threading.Thread | None = None
@@ -189,6 +190,7 @@ class SandboxServer:
     # --- apps ---------------------------------------------------------------------------------
 
     def _build_apps(self) -> dict[str, Any]:
+        self._fault_layers.clear()  # a restart builds fresh listeners
         hub = _strict_app(
             [
                 *LwaRoutes(self.state).routes(),
@@ -213,7 +215,9 @@ class SandboxServer:
                     return getattr(conn, "transport", None)
             return None
 
-        return SegmentPathMiddleware(FaultMiddleware(app, self.faults, region, find_transport))
+        faults = FaultMiddleware(app, self.faults, region, find_transport)
+        self._fault_layers.append(faults)
+        return SegmentPathMiddleware(faults)
 
     # --- addresses ----------------------------------------------------------------------------
 
@@ -247,6 +251,10 @@ class SandboxServer:
     def reset(self) -> None:
         self.state.reset()
         self.faults.clear()
+
+    def in_flight(self) -> int:
+        """Requests the listeners are handling right now (tests wait for 0 instead of sleeping)."""
+        return sum(layer.active for layer in self._fault_layers)
 
     def add_fault(self, **fields: Any) -> None:
         """Same fields as POST /__admin/faults; raises ValueError for a bad rule."""

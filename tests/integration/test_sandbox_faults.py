@@ -3,21 +3,54 @@
 from __future__ import annotations
 
 import json
+import logging
+import socket
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.sandbox_client import SKILL_TRIVIA, bearer
+from tests.sandbox_client import SKILL_TRIVIA, bearer, link_body, partner_code
 
 ROUTE = f"/v1/skills/{SKILL_TRIVIA}/stages/development/enablement"
+CUSTOMER_ROUTE = f"/v1/users/~current/skills/{SKILL_TRIVIA}/enablement"
 
 
 @pytest.fixture
 def dev(sandbox: Any) -> dict[str, str]:
     return bearer(sandbox.issue_tokens("developer")["access_token"])
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def server_log() -> Iterator[list[logging.LogRecord]]:
+    """What uvicorn logs as warnings or errors (e.g. "Exception in ASGI application")."""
+    handler = _Records()
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    yield handler.records
+    logger.removeHandler(handler)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll a server-side condition (never a blind sleep); fail if it does not hold in time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the sandbox did not settle in time"
+        threading.Event().wait(0.01)
 
 
 def test_status_fault_with_retry_after_for_next_n_calls(sandbox: Any, dev: dict[str, str]) -> None:
@@ -50,6 +83,48 @@ def test_latency_fault_trips_a_client_timeout(sandbox: Any, dev: dict[str, str])
     sandbox.add_fault(route="get-enablement", latency=3.0)
     with pytest.raises(httpx.ReadTimeout):
         httpx.get(sandbox.urls.na + ROUTE, headers=dev, timeout=0.2)
+
+
+def test_client_giving_up_during_latency_changes_nothing_and_logs_nothing(
+    sandbox: Any, server_log: list[logging.LogRecord]
+) -> None:
+    headers = bearer(sandbox.issue_tokens("customer-eu")["access_token"])
+    url, code = sandbox.urls.eu + CUSTOMER_ROUTE, partner_code(sandbox)
+    sandbox.add_fault(route="customer-enable", latency=60.0)
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(url, headers=headers, json=link_body(code), timeout=0.3)
+    # The rule was taken (so the request reached the sandbox) and the request has ended: at the
+    # hang-up, not 60 s later.
+    wait_for(lambda: not sandbox.faults.rules() and sandbox.in_flight() == 0)
+    assert httpx.get(url, headers=headers).json()["status"] == "NO_ASSOCIATION"
+    relinked = httpx.post(url, headers=headers, json=link_body(code))  # the code is still unused
+    assert relinked.status_code == 201 and relinked.json()["status"] == "ENABLING"
+    assert server_log == []
+
+
+def test_latency_on_a_post_still_hands_the_body_to_the_handler(sandbox: Any) -> None:
+    headers = bearer(sandbox.issue_tokens("customer-eu")["access_token"])
+    sandbox.add_fault(route="customer-enable", latency=0.1)
+    created = httpx.post(
+        sandbox.urls.eu + CUSTOMER_ROUTE, headers=headers, json=link_body(partner_code(sandbox))
+    )
+    assert created.status_code == 201 and created.json()["accountLink"]["status"] == "LINKED"
+
+
+def test_client_hanging_up_mid_body_is_quiet(
+    sandbox: Any, server_log: list[logging.LogRecord]
+) -> None:
+    token = sandbox.issue_tokens("customer-eu")["access_token"]
+    host, port = sandbox.urls.eu.removeprefix("http://").split(":")
+    head = (
+        f"POST {CUSTOMER_ROUTE} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(head.encode() + b'{"stage": "li')  # 13 of the 500 bytes promised
+        wait_for(lambda: sandbox.in_flight() == 1)  # the handler is waiting for the rest
+    wait_for(lambda: sandbox.in_flight() == 0)
+    assert server_log == []
 
 
 def test_dropped_connection(sandbox: Any, dev: dict[str, str]) -> None:
