@@ -1,5 +1,8 @@
 """Fault injection: status codes with Retry-After, latency, dropped connections, bad bodies.
 
+`drop` hangs up before the handler runs (nothing changes); `drop_response` runs the handler
+(the state changes) and then hangs up without an answer, as a timeout after commit would.
+
 A fault rule matches a route name (see `route_name`) and a listener (na, eu, fe, lwa, partner),
 applies to the next `count` matching calls or to a `share` of them, and is applied by an ASGI
 middleware in front of each listener.
@@ -61,6 +64,7 @@ class FaultRule:
     retry_after: str | None = None
     latency: float = 0.0
     drop: bool = False
+    drop_response: bool = False
     malformed: bool = False
     truncated: bool = False
     count: int | None = 1  # None with share set: every matching call, by chance
@@ -80,8 +84,19 @@ class FaultRule:
             raise ValueError("share must be in (0, 1]")
         if self.count is not None and self.count < 1:
             raise ValueError("count must be at least 1")
-        if not any((self.status, self.latency, self.drop, self.malformed, self.truncated)):
-            raise ValueError("a fault needs status, latency, drop, malformed or truncated")
+        self._check_effects()
+
+    def _check_effects(self) -> None:
+        """At least one effect; drop_response goes with latency only (others replace the answer)."""
+        answers = (self.drop, self.status, self.malformed, self.truncated)
+        if self.drop_response and any(answers):
+            raise ValueError(
+                "drop_response cannot be combined with drop, status, malformed or truncated"
+            )
+        if not any((*answers, self.latency, self.drop_response)):
+            raise ValueError(
+                "a fault needs status, latency, drop, drop_response, malformed or truncated"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,6 +176,10 @@ class FaultMiddleware:
         if rule.drop:
             self._abort(scope)
             return
+        if rule.drop_response:
+            await self.app(scope, receive, _discard)  # the handler's changes stand
+            self._abort(scope)
+            return
         if rule.status is not None:
             await self._send_status(send, rule)
             return
@@ -232,6 +251,10 @@ async def _read_body(receive: Receive) -> list[Message] | None:
 async def _until_disconnect(receive: Receive) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
+
+
+async def _discard(message: Message) -> None:
+    """A `send` that loses the handler's response: drop_response answers nothing."""
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from console.sandbox.cli import parse_fault
 from tests.sandbox_client import SKILL_TRIVIA, bearer, link_body, partner_code
 
 ROUTE = f"/v1/skills/{SKILL_TRIVIA}/stages/development/enablement"
@@ -134,6 +135,34 @@ def test_dropped_connection(sandbox: Any, dev: dict[str, str]) -> None:
     assert httpx.get(sandbox.urls.na + ROUTE, headers=dev).status_code == 404
 
 
+BROKEN = (httpx.RemoteProtocolError, httpx.ReadError)  # a hang-up, with or without a reset
+
+
+def test_drop_response_changes_state_but_answers_nothing(sandbox: Any) -> None:
+    headers = bearer(sandbox.issue_tokens("customer-eu")["access_token"])
+    url = sandbox.urls.eu + CUSTOMER_ROUTE
+    added = httpx.post(
+        f"{sandbox.urls.admin}/faults", json={"route": "customer-enable", "drop_response": True}
+    )
+    assert added.status_code == 200 and added.json()["faults"][0]["drop_response"] is True
+    with pytest.raises(BROKEN):
+        httpx.post(url, headers=headers, json=link_body(partner_code(sandbox)))
+    state = httpx.get(url, headers=headers).json()
+    assert state["status"] == "ENABLING" and state["accountLink"]["status"] == "LINKED"
+    sandbox.clock.advance(5)
+    assert httpx.get(url, headers=headers).json()["status"] == "ENABLED"
+
+
+def test_drop_response_from_a_cli_spec(sandbox: Any, dev: dict[str, str]) -> None:
+    assert parse_fault("route=enable,drop_response") == {"route": "enable", "drop_response": True}
+    sandbox.add_fault(**parse_fault("route=enable,region=na,drop_response=true"))
+    with pytest.raises(BROKEN):
+        httpx.put(sandbox.urls.na + ROUTE, headers=dev)
+    assert httpx.get(sandbox.urls.na + ROUTE, headers=dev).status_code == 204  # it was enabled
+    with pytest.raises(ValueError, match="drop_response cannot be combined"):
+        sandbox.add_fault(**parse_fault("route=enable,drop_response,status=503"))
+
+
 def test_malformed_and_truncated_bodies(sandbox: Any) -> None:
     headers = bearer(sandbox.issue_tokens("customer-na")["access_token"])
     url = f"{sandbox.urls.na}/v1/alexaApiEndpoint"
@@ -156,6 +185,10 @@ def test_malformed_and_truncated_bodies(sandbox: Any) -> None:
         {"status": 500, "share": 2.0},
         {"status": "500"},
         {"status": 500, "colour": "red"},
+        {"route": "enable", "drop_response": "yes"},
+        {"route": "enable", "drop_response": True, "drop": True},
+        {"route": "enable", "drop_response": True, "status": 503},
+        {"route": "enable", "drop_response": False},
     ],
 )
 def test_admin_rejects_bad_faults(sandbox: Any, bad: dict[str, Any]) -> None:
