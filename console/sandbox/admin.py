@@ -21,6 +21,7 @@ FAULT_FIELDS = {
     "retry_after": str,
     "latency": float,
     "drop": bool,
+    "drop_response": bool,
     "malformed": bool,
     "truncated": bool,
     "count": int,

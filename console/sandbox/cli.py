@@ -22,14 +22,14 @@ def parse_fault(spec: str) -> dict[str, Any]:
     for part in filter(None, spec.split(",")):
         key, sep, value = part.partition("=")
         if not sep:
-            fields[key.strip()] = True  # bare flags: drop, malformed, truncated
+            fields[key.strip()] = True  # bare flags: drop, drop_response, malformed, truncated
             continue
         key = key.strip()
         if key in ("status", "count"):
             fields[key] = int(value)
         elif key in ("latency", "share"):
             fields[key] = float(value)
-        elif key in ("drop", "malformed", "truncated"):
+        elif key in ("drop", "drop_response", "malformed", "truncated"):
             fields[key] = value.lower() in ("1", "true", "yes")
         else:
             fields[key] = value
@@ -76,8 +76,10 @@ def run_foreground(
     stop: threading.Event | None = None,
 ) -> int:
     """Serve until Ctrl-C/SIGTERM (or `stop` is set); returns a process exit code."""
-    server = SandboxServer(port_base=port_base, seed_path=seed, transition_delay=transition_delay)
     try:
+        server = SandboxServer(
+            port_base=port_base, seed_path=seed, transition_delay=transition_delay
+        )
         for spec in faults:
             server.add_fault(**parse_fault(spec))
         server.start()

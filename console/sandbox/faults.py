@@ -1,5 +1,8 @@
 """Fault injection: status codes with Retry-After, latency, dropped connections, bad bodies.
 
+`drop` hangs up before the handler runs (nothing changes); `drop_response` runs the handler
+(the state changes) and then hangs up without an answer, as a timeout after commit would.
+
 A fault rule matches a route name (see `route_name`) and a listener (na, eu, fe, lwa, partner),
 applies to the next `count` matching calls or to a `share` of them, and is applied by an ASGI
 middleware in front of each listener.
@@ -15,6 +18,8 @@ import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from starlette.requests import ClientDisconnect
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -59,6 +64,7 @@ class FaultRule:
     retry_after: str | None = None
     latency: float = 0.0
     drop: bool = False
+    drop_response: bool = False
     malformed: bool = False
     truncated: bool = False
     count: int | None = 1  # None with share set: every matching call, by chance
@@ -78,8 +84,19 @@ class FaultRule:
             raise ValueError("share must be in (0, 1]")
         if self.count is not None and self.count < 1:
             raise ValueError("count must be at least 1")
-        if not any((self.status, self.latency, self.drop, self.malformed, self.truncated)):
-            raise ValueError("a fault needs status, latency, drop, malformed or truncated")
+        self._check_effects()
+
+    def _check_effects(self) -> None:
+        """At least one effect; drop_response goes with latency only (others replace the answer)."""
+        answers = (self.drop, self.status, self.malformed, self.truncated)
+        if self.drop_response and any(answers):
+            raise ValueError(
+                "drop_response cannot be combined with drop, status, malformed or truncated"
+            )
+        if not any((*answers, self.latency, self.drop_response)):
+            raise ValueError(
+                "a fault needs status, latency, drop, drop_response, malformed or truncated"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,19 +148,36 @@ class FaultMiddleware:
         self.book = book
         self.region = region
         self.find_transport = find_transport
+        self.active = 0  # requests inside this listener now; read by SandboxServer.in_flight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self.active += 1
+        try:
+            await self._handle(scope, receive, send)
+        except ClientDisconnect:
+            pass  # the client hung up mid-body: there is no one to answer and nothing to log
+        finally:
+            self.active -= 1
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         name = route_name(scope["method"], scope["path"])
         rule = self.book.take(name, self.region) if name else None
         if rule is None:
             await self.app(scope, receive, send)
             return
         if rule.latency:
-            await asyncio.sleep(rule.latency)
+            replay = await _sit_out(rule.latency, receive)
+            if replay is None:
+                return  # the client gave up during the latency: the handler never runs
+            receive = replay
         if rule.drop:
+            self._abort(scope)
+            return
+        if rule.drop_response:
+            await self.app(scope, receive, _discard)  # the handler's changes stand
             self._abort(scope)
             return
         if rule.status is not None:
@@ -182,6 +216,55 @@ class FaultMiddleware:
         body = json.dumps({"message": message, "code": code}).encode()
         headers = [(b"retry-after", rule.retry_after.encode())] if rule.retry_after else []
         await _send(send, rule.status or 500, body, extra=headers)
+
+
+async def _sit_out(latency: float, receive: Receive) -> Receive | None:
+    """Read the whole body, then wait `latency` seconds or until the client hangs up.
+
+    The body is read first so that a client giving up during the wait is noticed at once and the
+    request ends here, before the handler (no state change, no ClientDisconnect traceback).
+    Returns a `receive` that replays the body to the handler, or None if the client is gone.
+    """
+    body = await _read_body(receive)
+    if body is None:
+        return None
+    hang_up = asyncio.ensure_future(_until_disconnect(receive))
+    try:
+        done, _ = await asyncio.wait({hang_up}, timeout=latency)
+    finally:
+        hang_up.cancel()  # no-op when it finished; otherwise stops listening for the hang-up
+    return None if done else _replay(body, receive)
+
+
+async def _read_body(receive: Receive) -> list[Message] | None:
+    """Every http.request message up to the last one, or None if the client disconnects first."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        messages.append(message)
+        if not message.get("more_body", False):
+            return messages
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _discard(message: Message) -> None:
+    """A `send` that loses the handler's response: drop_response answers nothing."""
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that hands out the buffered body, then defers to the server's own."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
 
 
 async def _send(

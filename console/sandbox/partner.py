@@ -1,7 +1,9 @@
 """A partner's OAuth server: issues the authCode that operation 5 hands to Alexa to redeem.
 
-It auto-approves (it is a test partner). Alexa's side of the sandbox redeems codes through
-`redeem`, so expired, reused or mismatched codes fail operation 5 as they would for real.
+It auto-approves (it is a test partner), but only for its client_id and the redirect URIs the
+seed registers for it (Alexa's per-region account-linking redirects). Alexa's side of the
+sandbox redeems codes through `redeem`, so expired, reused or mismatched codes fail operation 5
+as they would for real.
 """
 
 from __future__ import annotations
@@ -52,12 +54,15 @@ class PartnerRoutes:
     async def authorize(self, request: Request) -> Response:
         q = request.query_params
         world = self.state.world
+        # Neither an unknown client nor an unregistered redirect may be redirected to: that would
+        # hand a code to whoever named the URL (RFC 6749 §4.1.2.1). Exact string match only.
         if q.get("client_id") != world.partner_client_id:
             return oauth_error(400, "invalid_client", "Unknown client_id for this partner")
         redirect_uri = q.get("redirect_uri", "")
-        parts = urlsplit(redirect_uri)
-        if parts.scheme != "https" or not parts.hostname or parts.fragment:
-            return oauth_error(400, "invalid_request", "redirect_uri must be an absolute https URL")
+        if redirect_uri not in world.partner_redirect_uris:
+            return oauth_error(
+                400, "invalid_request", "redirect_uri is not registered for this client"
+            )
         state = {"state": q["state"]} if q.get("state") else {}
         if q.get("response_type") != "code":
             return _redirect(redirect_uri, {"error": "unsupported_response_type"} | state)

@@ -89,10 +89,7 @@ class RegionRoutes:
         return None
 
     def _skill(self, skill_id: str) -> Skill | Response:
-        if not valid_skill_id(skill_id):
-            return api_error(
-                400, "The skill ID is not a valid Amazon Common Identifier.", "INVALID_SKILL_ID"
-            )
+        """The seeded skill; call only after the input checks (400 comes before 404)."""
         skill = self.state.world.skills.get(skill_id)
         if skill is None:
             return api_error(404, f"Skill {skill_id} was not found.", "SKILL_NOT_FOUND")
@@ -100,7 +97,7 @@ class RegionRoutes:
 
     # --- operations 1–3 (owner) ---------------------------------------------------------------
 
-    async def owner(self, request: Request) -> Response:
+    def _owner(self, request: Request) -> Account | Response:
         auth = self._authenticate(request)
         if isinstance(auth, Response):
             return auth
@@ -115,13 +112,20 @@ class RegionRoutes:
                 "Skill owner operations are served by the North America endpoint.",
                 "NOT_FOUND",
             )
+        return account
+
+    async def owner(self, request: Request) -> Response:
+        account = self._owner(request)
+        if isinstance(account, Response):
+            return account
         skill_id = request.path_params["skill_id"]
         stage = request.path_params["stage"]
+        invalid = _invalid_skill_id(skill_id) or _invalid_stage(stage)
+        if invalid is not None:
+            return invalid
         skill = self._skill(skill_id)
         if isinstance(skill, Response):
             return skill
-        if stage not in STAGES:
-            return api_error(400, "stage must be development or live.", "INVALID_STAGE")
         if skill.owner != account.name:
             return api_error(403, "You do not have access to this skill.", "ACCESS_DENIED")
         if stage not in skill.stages:
@@ -159,11 +163,18 @@ class RegionRoutes:
         wrong = self._check_region(account)
         if wrong is not None:
             return wrong
-        skill = self._skill(request.path_params["skill_id"])
+        skill_id = request.path_params["skill_id"]
+        invalid = _invalid_skill_id(skill_id)
+        if invalid is not None:
+            return invalid
+        body = await _enable_input(request) if request.method == "POST" else None
+        if isinstance(body, Response):
+            return body
+        skill = self._skill(skill_id)
         if isinstance(skill, Response):
             return skill
-        if request.method == "POST":
-            return await self._enable(request, account, skill)
+        if body is not None:
+            return self._enable(account, skill, *body)
         key = (account.name, skill.id)
         with self.state.lock:
             assoc = self.state.world.associations.get(key)
@@ -177,14 +188,7 @@ class RegionRoutes:
             status = self.state.config.customer_delete_status
         return no_content(status)
 
-    async def _enable(self, request: Request, account: Account, skill: Skill) -> Response:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            return api_error(415, "Content-Type must be application/json.", "UNSUPPORTED_MEDIA")
-        body = _parse_enable_body(await request.body())
-        if isinstance(body, str):
-            return api_error(400, body, "INVALID_REQUEST_BODY")
-        stage, link = body
+    def _enable(self, account: Account, skill: Skill, stage: str, link: dict[str, str]) -> Response:
         if stage not in skill.stages:
             return api_error(404, f"The {stage} stage of this skill does not exist.", "NOT_FOUND")
         problem = redeem(
@@ -238,6 +242,31 @@ class RegionRoutes:
                 "status": self.state.association_status(assoc),
             }
         )
+
+
+def _invalid_skill_id(skill_id: str) -> Response | None:
+    if valid_skill_id(skill_id):
+        return None
+    return api_error(
+        400, "The skill ID is not a valid Amazon Common Identifier.", "INVALID_SKILL_ID"
+    )
+
+
+def _invalid_stage(stage: str) -> Response | None:
+    if stage in STAGES:
+        return None
+    return api_error(400, "stage must be development or live.", "INVALID_STAGE")
+
+
+async def _enable_input(request: Request) -> tuple[str, dict[str, str]] | Response:
+    """The stage and accountLinkRequest of operation 5, or the 415/400 that refuses them."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return api_error(415, "Content-Type must be application/json.", "UNSUPPORTED_MEDIA")
+    body = _parse_enable_body(await request.body())
+    if isinstance(body, str):
+        return api_error(400, body, "INVALID_REQUEST_BODY")
+    return body
 
 
 def _parse_enable_body(raw: bytes) -> tuple[str, dict[str, str]] | str:

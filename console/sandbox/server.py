@@ -18,15 +18,16 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from console.sandbox.admin import AdminRoutes, fault_from_dict
 from console.sandbox.faults import FaultBook, FaultMiddleware, Scope
 from console.sandbox.http import api_error
 from console.sandbox.lwa import LwaRoutes
 from console.sandbox.partner import PartnerRoutes
+from console.sandbox.paths import SegmentPathMiddleware
 from console.sandbox.regions import RegionRoutes
 from console.sandbox.state import SandboxClock, SandboxState
 
@@ -42,6 +43,19 @@ class _InjectedFaultFilter(logging.Filter):
 
 logging.getLogger("uvicorn.error").addFilter(_InjectedFaultFilter())
 START_TIMEOUT = 10.0
+# A fixed base needs N..N+4 to be real, unprivileged ports; 0 means "ephemeral ports".
+MIN_PORT_BASE = 1024
+MAX_PORT_BASE = 65535 - len(LISTENER_ORDER)
+
+
+def check_port_base(port_base: int) -> None:
+    """Raise ValueError (one readable line) unless `port_base` is 0 or fits all five listeners."""
+    if port_base == 0 or MIN_PORT_BASE <= port_base <= MAX_PORT_BASE:
+        return
+    raise ValueError(
+        f"--port-base must be 0 (ephemeral ports) or {MIN_PORT_BASE}..{MAX_PORT_BASE} "
+        f"(it uses ports N..N+{len(LISTENER_ORDER) - 1}), not {port_base}"
+    )
 
 
 @dataclass(frozen=True)
@@ -70,11 +84,13 @@ class SandboxServer:
         seed_path: Path | None = None,
         transition_delay: float = 2.0,
     ) -> None:
+        check_port_base(port_base)  # before bind(), which raises OverflowError past 65535
         self.host = host
         self.port_base = port_base
         self.state = SandboxState(seed_path, transition_delay)
         self.faults = FaultBook()
         self._servers: dict[str, uvicorn.Server] = {}
+        self._fault_layers: list[FaultMiddleware] = []
         self._sockets: dict[str, socket.socket] = {}
         self._ports: dict[str, int] = {}
         self._thread: threading.Thread | None = None
@@ -174,29 +190,22 @@ class SandboxServer:
     # --- apps ---------------------------------------------------------------------------------
 
     def _build_apps(self) -> dict[str, Any]:
-        handlers = {404: _not_found, 405: _not_allowed}
-        hub = Starlette(
-            routes=[
+        self._fault_layers.clear()  # a restart builds fresh listeners
+        hub = _strict_app(
+            [
                 *LwaRoutes(self.state).routes(),
                 *AdminRoutes(self.state, self.faults, self.issue_tokens).routes(),
-            ],
-            exception_handlers=handlers,  # type: ignore[arg-type]
+            ]
         )
         apps: dict[str, Any] = {"hub": self._wrap(hub, "hub", "lwa")}
         for region in ("na", "eu", "fe"):
-            app = Starlette(
-                routes=RegionRoutes(self.state, region, self.region_urls).routes(),
-                exception_handlers=handlers,  # type: ignore[arg-type]
-            )
+            app = _strict_app(RegionRoutes(self.state, region, self.region_urls).routes())
             apps[region] = self._wrap(app, region, region)
-        partner = Starlette(
-            routes=PartnerRoutes(self.state).routes(),
-            exception_handlers=handlers,  # type: ignore[arg-type]
-        )
+        partner = _strict_app(PartnerRoutes(self.state).routes())
         apps["partner"] = self._wrap(partner, "partner", "partner")
         return apps
 
-    def _wrap(self, app: Any, listener: str, region: str) -> FaultMiddleware:
+    def _wrap(self, app: Any, listener: str, region: str) -> SegmentPathMiddleware:
         def find_transport(scope: Scope) -> Any:
             server = self._servers.get(listener)
             if server is None:
@@ -206,7 +215,9 @@ class SandboxServer:
                     return getattr(conn, "transport", None)
             return None
 
-        return FaultMiddleware(app, self.faults, region, find_transport)
+        faults = FaultMiddleware(app, self.faults, region, find_transport)
+        self._fault_layers.append(faults)
+        return SegmentPathMiddleware(faults)
 
     # --- addresses ----------------------------------------------------------------------------
 
@@ -240,6 +251,10 @@ class SandboxServer:
     def reset(self) -> None:
         self.state.reset()
         self.faults.clear()
+
+    def in_flight(self) -> int:
+        """Requests the listeners are handling right now (tests wait for 0 instead of sleeping)."""
+        return sum(layer.active for layer in self._fault_layers)
 
     def add_fault(self, **fields: Any) -> None:
         """Same fields as POST /__admin/faults; raises ValueError for a bad rule."""
@@ -300,11 +315,23 @@ class SandboxServer:
         }
 
 
-async def _not_found(request: Request, exc: HTTPException) -> Response:
+def _strict_app(routes: list[Route]) -> Starlette:
+    """A listener's app: unknown paths and methods answer the JSON error shape, nothing else."""
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: _not_found, 405: _not_allowed},
+    )
+    # Starlette would 307 `/path/` to `/path`, silently correcting a client's wrong URL; a strict
+    # API answers it with the 404 JSON error instead, so the client's bug shows here first.
+    app.router.redirect_slashes = False
+    return app
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
     return api_error(404, f"No such resource: {request.url.path}", "NOT_FOUND")
 
 
-async def _not_allowed(request: Request, exc: HTTPException) -> Response:
+async def _not_allowed(request: Request, exc: Exception) -> Response:
     return api_error(
         405, f"{request.method} is not allowed on {request.url.path}", "METHOD_NOT_ALLOWED"
     )

@@ -8,6 +8,8 @@ import httpx
 import pytest
 
 from tests.sandbox_client import (
+    PARTNER_CLIENT,
+    PARTNER_REDIRECT,
     SKILL_FLAKY,
     SKILL_OTHER,
     SKILL_TRIVIA,
@@ -68,6 +70,11 @@ def test_enable_check_and_one_stage_rule(sandbox: Any, dev: dict[str, str]) -> N
         ("not-an-aci", "development", 400, "INVALID_SKILL_ID"),
         ("amzn1.ask..skill", "development", 400, "INVALID_SKILL_ID"),
         (SKILL_OTHER, "development", 403, "ACCESS_DENIED"),
+        # input (400) is checked before any lookup (404) or ownership (403)
+        ("amzn1.ask.skill.99999999-0000-4000-8000-000000000000", "beta", 400, "INVALID_STAGE"),
+        ("amzn1.ask.skill.99999999-0000-4000-8000-000000000000", "Live", 400, "INVALID_STAGE"),
+        (SKILL_OTHER, "beta", 400, "INVALID_STAGE"),
+        (SKILL_WEATHER, "beta", 400, "INVALID_STAGE"),
     ],
 )
 def test_owner_errors(
@@ -89,6 +96,7 @@ def test_owner_routes_refuse_customer_tokens_and_other_regions(
 
 def test_unauthenticated_expired_and_revoked_tokens_get_401(sandbox: Any) -> None:
     assert httpx.get(owner_url(sandbox)).status_code == 401
+    assert httpx.get(owner_url(sandbox, "amzn1.ask.skill.nope", "beta")).status_code == 401
     assert httpx.get(owner_url(sandbox), headers=bearer("Atza|forged")).status_code == 401
     tokens = sandbox.issue_tokens("developer")
     sandbox.clock.advance(3601)
@@ -105,6 +113,60 @@ def test_strict_method_accept_and_unknown_paths(sandbox: Any, dev: dict[str, str
     assert httpx.get(owner_url(sandbox), headers=dev | {"Accept": "text/html"}).status_code == 406
     missing = httpx.get(f"{sandbox.urls.na}/v1/nothing", headers=dev)
     assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("listener", "method", "path"),
+    [
+        ("na", "GET", f"/v1/skills/{SKILL_TRIVIA}/stages/development/enablement/"),
+        ("na", "PUT", f"/v1/skills/{SKILL_TRIVIA}/stages/development/enablement/"),
+        ("eu", "POST", f"/v1/users/~current/skills/{SKILL_TRIVIA}/enablement/"),
+        ("na", "GET", "/v1/alexaApiEndpoint/"),
+        ("hub", "POST", "/auth/o2/token/"),
+        ("hub", "GET", "/__admin/state/"),
+        ("partner", "GET", "/oauth/authorize/"),
+    ],
+)
+def test_trailing_slash_is_a_json_404_not_a_redirect(
+    sandbox: Any, dev: dict[str, str], listener: str, method: str, path: str
+) -> None:
+    response = httpx.request(method, getattr(sandbox.urls, listener) + path, headers=dev)
+    assert response.status_code == 404 and "location" not in response.headers
+    assert response.json() == {"message": f"No such resource: {path}", "code": "NOT_FOUND"}
+
+
+ENCODED_BAD_IDS = [
+    "amzn1.ask.skill.a%2Fb",
+    "amzn1.ask.skill.a%2fb",
+    "amzn1.ask.skill.a%2F..%2Fb",
+    "amzn1.ask.skill.a%252Fb",
+    "amzn1.ask.skill.a%3Fb",
+    "amzn1.ask.skill.a%23b",
+    "amzn1.ask.skill.a%20b",
+    "amzn1.ask.skill.a%00b",
+]
+
+
+@pytest.mark.parametrize("skill", ENCODED_BAD_IDS)
+def test_percent_encoded_invalid_skill_id_is_400(
+    sandbox: Any, dev: dict[str, str], skill: str
+) -> None:
+    for url, headers in (
+        (owner_url(sandbox, skill), dev),
+        (customer_url(sandbox.urls.eu, skill), customer(sandbox)),
+    ):
+        response = httpx.get(url, headers=headers)
+        assert response.status_code == 400, (url, response.text)
+        assert response.json()["code"] == "INVALID_SKILL_ID"
+        assert httpx.get(url).status_code == 401  # authentication still comes first
+
+
+def test_percent_encoded_valid_skill_id_reaches_the_skill(
+    sandbox: Any, dev: dict[str, str]
+) -> None:
+    encoded = SKILL_TRIVIA[:-1] + "%31"  # ...0001 with its last digit escaped
+    assert httpx.put(owner_url(sandbox, encoded), headers=dev).status_code == 204
+    assert httpx.get(owner_url(sandbox), headers=dev).status_code == 204
 
 
 # --- operation 4 ------------------------------------------------------------------------------
@@ -190,6 +252,15 @@ def test_customer_unknown_skill_is_404(sandbox: Any) -> None:
     assert httpx.get(url, headers=customer(sandbox)).status_code == 404
 
 
+def test_customer_input_is_checked_before_the_skill_lookup(sandbox: Any) -> None:
+    url = customer_url(sandbox.urls.eu, "amzn1.ask.skill.99999999-0000-4000-8000-000000000000")
+    bad_body = httpx.post(url, headers=customer(sandbox), json={"stage": "beta"})
+    assert bad_body.status_code == 400 and bad_body.json()["code"] == "INVALID_REQUEST_BODY"
+    not_json = httpx.post(url, headers=customer(sandbox), content=b"stage=live")
+    assert not_json.status_code == 415
+    assert httpx.post(url, json={"stage": "beta"}).status_code == 401  # but only after auth
+
+
 @pytest.mark.parametrize(
     "mutate",
     [
@@ -270,3 +341,32 @@ def test_re_enable_after_disable_changes_user_id(sandbox: Any) -> None:
     httpx.delete(customer_url(sandbox.urls.eu), headers=customer(sandbox))
     second = _link(sandbox, link_body(partner_code(sandbox))).json()["user"]["id"]
     assert first != second
+
+
+# --- the partner's OAuth server ---------------------------------------------------------------
+
+
+def test_partner_authorize_accepts_each_registered_redirect(sandbox: Any) -> None:
+    for uri in sandbox.info()["partner"]["redirect_uris"]:
+        assert partner_code(sandbox, redirect_uri=uri).startswith("partner-")
+
+
+@pytest.mark.parametrize(
+    ("client_id", "redirect_uri", "error"),
+    [
+        (PARTNER_CLIENT, "https://evil.example/cb", "invalid_request"),
+        (PARTNER_CLIENT, PARTNER_REDIRECT + "/extra", "invalid_request"),
+        (PARTNER_CLIENT, PARTNER_REDIRECT.replace("https:", "http:"), "invalid_request"),
+        (PARTNER_CLIENT, "", "invalid_request"),
+        ("someone-else", PARTNER_REDIRECT, "invalid_client"),
+        ("someone-else", "https://evil.example/cb", "invalid_client"),
+    ],
+)
+def test_partner_authorize_refuses_unregistered_redirect_or_client(
+    sandbox: Any, client_id: str, redirect_uri: str, error: str
+) -> None:
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri}
+    response = httpx.get(sandbox.urls.partner_authorize_url, params=params | {"state": "s1"})
+    assert response.status_code == 400 and "location" not in response.headers
+    assert response.json()["error"] == error
+    assert not sandbox.state.world.partner_codes  # no code was issued to anyone
