@@ -6,6 +6,7 @@ profile and kind (`skillctl login`, or the app's Log in button).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 import webbrowser
@@ -65,6 +66,7 @@ def token_provider(
     profile: str = "default",
     kind: str = LoginKind.DEVELOPER,
     store: TokenStore | None = None,
+    on_refreshed: Callable[[str, TokenSet], None] | None = None,
 ) -> TokenProvider:
     """Environment tokens if set, else the stored login of this profile and kind."""
     lwa = lwa_settings(env)
@@ -102,7 +104,12 @@ def token_provider(
         _lwa_client(lwa, store),
         stored.tokens.refresh_token,
         current=stored.tokens,
-        on_refreshed=lambda fresh: store.save(kind, fresh),
+        # The app saves off its UI thread (a keychain can be slow); the CLI saves in place.
+        on_refreshed=(
+            (lambda fresh: on_refreshed(kind, fresh))
+            if on_refreshed
+            else (lambda fresh: store.save(kind, fresh))
+        ),
         on_revoked=lambda: store.delete(kind),
     )
 
@@ -121,7 +128,7 @@ async def login(
     """Browser login (PKCE, loopback redirect); the tokens end up in the keychain."""
     store = store or TokenStore(profile)
     settings = lwa_settings(env)
-    client = _lwa_client(settings, store)
+    client = await asyncio.to_thread(_lwa_client, settings, store)  # may read the keychain
     chosen = redirect_port(env, settings.authorize_url, port)
     flow = LoginFlow(
         client,
@@ -138,9 +145,10 @@ async def login(
         tokens = await flow.wait()
     finally:
         await flow.close()
-    store.save(kind, tokens)
+    # Keychain calls may block (a locked keychain asks the user): keep them off the loop.
+    await asyncio.to_thread(store.save, kind, tokens)
     if settings.client_secret and store.persistent:
-        store.save_client_secret(settings.client_secret)
+        await asyncio.to_thread(store.save_client_secret, settings.client_secret)
     return tokens
 
 
@@ -177,15 +185,15 @@ async def logout(
     settings = lwa_settings(env)
     removed, not_revoked = [], []
     for kind in LoginKind:
-        stored = store.load(kind)
+        stored = await asyncio.to_thread(store.load, kind)
         if stored is None:
             continue
         problem = await _revoke(settings, store, stored.tokens.refresh_token)
         if problem:
             not_revoked.append(f"{kind}: {problem}")
-        store.delete(kind)
+        await asyncio.to_thread(store.delete, kind)
         removed.append(str(kind))
-    store.delete_client_secret()  # needed for the revocations above, not after
+    await asyncio.to_thread(store.delete_client_secret)  # the revocations needed it, not later
     return LogoutReport(tuple(removed), tuple(not_revoked))
 
 
@@ -195,16 +203,22 @@ async def _revoke(settings: LwaSettings, store: TokenStore, token: str | None) -
         return None
     if not settings.client_id:
         return "no LWA client id is configured to revoke it with"
-    return await _lwa_client(settings, store).revoke(token)
+    client = await asyncio.to_thread(_lwa_client, settings, store)
+    return await client.revoke(token)
 
 
 @dataclass(frozen=True)
 class LoginInfo:
     profile: str
     kind: str
-    expires_in: float  # seconds until the access token expires (negative: expired)
+    expires_at: float  # time.time() when the access token expires
     scope: str | None
     persistent: bool
+
+    @property
+    def expires_in(self) -> float:
+        """Seconds until the access token expires (negative: expired)."""
+        return self.expires_at - time.time()
 
 
 def whoami(profile: str = "default", store: TokenStore | None = None) -> list[LoginInfo]:
@@ -217,7 +231,7 @@ def whoami(profile: str = "default", store: TokenStore | None = None) -> list[Lo
                 LoginInfo(
                     profile,
                     str(kind),
-                    stored.tokens.expires_at - time.time(),
+                    stored.tokens.expires_at,
                     stored.tokens.scope,
                     store.persistent,
                 )

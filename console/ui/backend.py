@@ -9,8 +9,10 @@ import asyncio
 from collections.abc import Callable, Mapping
 
 from console.api.client import ApiSettings, AttemptListener
+from console.api.errors import ConsoleError
 from console.api.regions import EndpointMemory, region_of
 from console.auth.lwa import LoginFlow, LoginKind
+from console.auth.token_endpoint import TokenSet
 from console.auth.tokens import TokenStore
 from console.config import RuntimeState, api_settings
 from console.services import ConsoleService, session
@@ -47,6 +49,11 @@ class Backend:
         self.open_browser: Callable[[str], bool] | None = None  # None: the system browser
         self._services: dict[str, ConsoleService] = {}
         self._listeners: list[AttemptListener] = []
+        # The keychain is read and written off the UI thread (it may be slow, locked or ask the
+        # user); the widgets see this copy, renewed after logins, logouts and refreshes.
+        self._logins: list[session.LoginInfo] = []
+        self.keychain_problem: ConsoleError | None = None
+        self._saves: set[asyncio.Task[None]] = set()
         if persist:
             state = RuntimeState()
             self.memory = EndpointMemory(state.endpoints(), on_change=state.save_endpoints)
@@ -60,7 +67,17 @@ class Backend:
         return self._demo + logins
 
     def logins(self) -> list[session.LoginInfo]:
-        return session.whoami(self.profile, self.store)
+        """The profile's logins as last read (see `reload_logins`); no keychain access."""
+        return list(self._logins)
+
+    async def reload_logins(self) -> list[session.LoginInfo]:
+        """Read this profile's logins from the keychain, in a worker thread."""
+        try:
+            self._logins = await asyncio.to_thread(session.whoami, self.profile, self.store)
+            self.keychain_problem = None
+        except ConsoleError as error:  # locked, or access refused: say so, keep going
+            self._logins, self.keychain_problem = [], error
+        return self.logins()
 
     def add_listener(self, listener: AttemptListener) -> None:
         self._listeners.append(listener)
@@ -79,7 +96,11 @@ class Backend:
         if account not in self._services:
             env = self._env(account)
             tokens = session.token_provider(
-                env, profile=self.profile, kind=self._kind(account), store=self.store
+                env,
+                profile=self.profile,
+                kind=self._kind(account),
+                store=self.store,
+                on_refreshed=self._save_refreshed,
             )
             self._services[account] = ConsoleService(
                 api_settings(env), tokens, on_attempt=self._emit, memory=self.memory
@@ -103,13 +124,31 @@ class Backend:
             store=self.store,
         )
         await self._drop(f"login-{kind}")  # its old service held the old tokens
+        await self.reload_logins()
         return login_account(kind, self.profile)
 
     async def logout(self) -> session.LogoutReport:
-        report = await session.logout(self.login_env, profile=self.profile, store=self.store)
+        try:
+            report = await session.logout(self.login_env, profile=self.profile, store=self.store)
+        finally:
+            await self.reload_logins()
         for kind in report.removed:
             await self._drop(f"login-{kind}")
         return report
+
+    def _save_refreshed(self, kind: str, tokens: TokenSet) -> None:
+        """Called on the loop by a token refresh: write the keychain in a worker thread."""
+
+        async def save() -> None:
+            try:
+                await asyncio.to_thread(self.store.save, kind, tokens)
+            except ConsoleError as error:
+                self.keychain_problem = error
+            await self.reload_logins()
+
+        task = asyncio.ensure_future(save())
+        self._saves.add(task)
+        task.add_done_callback(self._saves.discard)
 
     def region(self, endpoint: str | None, account: str) -> str | None:
         if endpoint is None:
@@ -125,6 +164,8 @@ class Backend:
         )
 
     async def aclose(self) -> None:
+        if self._saves:  # a refreshed login must reach the keychain before we go
+            await asyncio.gather(*self._saves, return_exceptions=True)
         services, self._services = list(self._services.values()), {}
         for service in services:
             await service.aclose()

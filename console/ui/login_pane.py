@@ -48,6 +48,7 @@ class LoginPane(QGroupBox):
     logged_in = Signal(object)  # Account
     logged_out = Signal()
     profile_changed = Signal(str)
+    busy_changed = Signal(bool)  # a login, logout or profile change started or ended
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Login", parent)
@@ -57,9 +58,12 @@ class LoginPane(QGroupBox):
         self.dialog: QWidget | None = None
         self.profile = QComboBox()
         self.profile.setAccessibleName("Profile")
+        self.fixed = False  # sandbox: demo accounts, no profile management
+        self.outside_busy = False  # the window runs an operation: profiles must not change
+        self._was_busy = False
         self.new_profile = QPushButton("&New…")
         self.new_profile.setToolTip("Create a profile (another account's settings and login)")
-        self.rename_profile = QPushButton("&Rename…")
+        self.rename_profile = QPushButton("Rena&me…")
         self.rename_profile.setToolTip("Rename this profile (its login moves with it)")
         self.delete_profile = QPushButton("Delete")
         self.delete_profile.setToolTip("Log out and delete this profile")
@@ -67,7 +71,7 @@ class LoginPane(QGroupBox):
         self.kind.addItem("Developer (skill owner)", "developer")
         self.kind.addItem("Customer (account linking)", "customer")
         self.kind.setAccessibleName("Login kind")
-        self.login_button = QPushButton("Log &in with Amazon")
+        self.login_button = QPushButton("Log in with &Amazon")
         self.login_button.setShortcut("Ctrl+Shift+L")
         self.login_button.setToolTip("Open the browser to sign in (Ctrl+Shift+L)")
         self.logout_button = QPushButton("Log &out")
@@ -113,11 +117,11 @@ class LoginPane(QGroupBox):
         self.url = QLineEdit()
         self.url.setReadOnly(True)
         self.url.setAccessibleName("Sign-in URL")
-        copy = QPushButton("&Copy URL")
+        copy = QPushButton("Copy URL")
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.url.text()))
         self.paste = QLineEdit(placeholderText="…or paste the address the browser ended on")
         self.paste.setAccessibleName("Pasted redirect address")
-        use = QPushButton("&Use it")
+        use = QPushButton("Use t&his address")
         use.clicked.connect(self.use_pasted)
         self.paste.returnPressed.connect(self.use_pasted)
         cancel = QPushButton("Cancel")
@@ -139,29 +143,52 @@ class LoginPane(QGroupBox):
     def set_backend(self, backend: Any, profiles: list[str], *, fixed: bool) -> None:
         """A backend for `profiles[...]`; `fixed` (sandbox) disables profile management."""
         self.backend = backend
+        self.fixed = fixed
         self.profile.clear()
         self.profile.addItems(profiles)
         if backend is not None:
             self.profile.setCurrentText(backend.profile)
-        for widget in (self.profile, self.new_profile, self.rename_profile, self.delete_profile):
-            widget.setEnabled(not fixed and backend is not None)
+        self.refresh()
+
+    @property
+    def busy(self) -> bool:
+        """A login, logout or profile change is running."""
+        return self.task is not None and not self.task.done()
+
+    def set_outside_busy(self, busy: bool) -> None:
+        """The window runs an operation on this profile's account: hold profile changes."""
+        self.outside_busy = busy
         self.refresh()
 
     def refresh(self) -> None:
-        """Logged-in state with the expiry counting down."""
-        busy = self.task is not None and not self.task.done()
+        """Logged-in state with the expiry counting down (from memory: no keychain reads)."""
+        busy = self.busy
+        if busy != self._was_busy:
+            self._was_busy = busy
+            self.busy_changed.emit(busy)
         logins = self.backend.logins() if self.backend is not None else []
         self.login_button.setEnabled(self.backend is not None and not busy)
         self.logout_button.setEnabled(bool(logins) and not busy)
+        manage = self.backend is not None and not self.fixed and not busy
+        for widget in (self.profile, self.new_profile, self.rename_profile, self.delete_profile):
+            widget.setEnabled(manage and not self.outside_busy)
         if busy:
             return
-        if not logins:
+        problem = getattr(self.backend, "keychain_problem", None)
+        if problem is not None:
+            self.state.setText(f"Logins unavailable: {problem.message}. {problem.hint}")
+        elif logins:
+            parts = [f"{i.kind}, access token {countdown(i.expires_in)}" for i in logins]
+            where = "keychain" if logins[0].persistent else "memory only"
+            self.state.setText("Signed in: " + "; ".join(parts) + f" ({where}).")
+        elif self.fixed:
+            self.state.setText(
+                "Sandbox: the demo accounts below are signed in already. Log in here only to "
+                "try the browser sign-in against the sandbox."
+            )
+        else:
             note = getattr(self.backend.store, "warning", None) if self.backend else None
             self.state.setText("Not signed in." + (f" {note}" if note else ""))
-            return
-        parts = [f"{i.kind}, access token {countdown(i.expires_in)}" for i in logins]
-        where = "keychain" if logins[0].persistent else "memory only"
-        self.state.setText("Signed in: " + "; ".join(parts) + f" ({where}).")
 
     # --- login --------------------------------------------------------------------------------
 
@@ -228,9 +255,11 @@ class LoginPane(QGroupBox):
     # --- logout and profiles ------------------------------------------------------------------
 
     def start_logout(self) -> None:
-        if self.backend is None:
+        if self.backend is None or self.busy:  # a second click never starts a second logout
             return
         import asyncio
+
+        self.error.clear()
 
         async def go() -> None:
             try:
@@ -249,6 +278,7 @@ class LoginPane(QGroupBox):
                 self.logged_out.emit()
 
         self.task = asyncio.ensure_future(go())
+        self.refresh()
 
     def _profile_chosen(self, _: int) -> None:
         name = self.profile.currentText()
@@ -290,18 +320,31 @@ class LoginPane(QGroupBox):
         dialog.open()
 
     def rename_current(self, old: str, new: str) -> bool:
-        if new == old:
+        if new == old or self.busy:
             return False
         if not PROFILE_NAME.fullmatch(new) or self.profile.findText(new) >= 0:
             self.error.setText(f"'{new}' is not a free, valid profile name (letters, digits, - _).")
             return False
+        import asyncio
+
         from console.config import save_profiles
         from console.services.session import move_logins
 
-        save_profiles(lambda profiles: profiles.__setitem__(new, profiles.pop(old, {})))
-        move_logins(old, new)
-        self.profile.setItemText(self.profile.findText(old), new)
-        self.profile_changed.emit(new)
+        async def go() -> None:
+            try:  # the keychain may be slow or ask the user: not on the UI thread
+                await asyncio.to_thread(move_logins, old, new)
+            except ConsoleError as error:
+                self.error.setText(f"Could not rename '{old}': {error.message}. {error.hint}")
+                return
+            finally:
+                self.task = None
+                self.refresh()
+            save_profiles(lambda profiles: profiles.__setitem__(new, profiles.pop(old, {})))
+            self.profile.setItemText(self.profile.findText(old), new)
+            self.profile_changed.emit(new)
+
+        self.task = asyncio.ensure_future(go())
+        self.refresh()
         return True
 
     def ask_delete_profile(self) -> None:
@@ -323,6 +366,8 @@ class LoginPane(QGroupBox):
         box.open()
 
     def delete_current(self) -> None:
+        if self.busy:
+            return
         import asyncio
 
         from console.config import save_profiles
@@ -330,11 +375,18 @@ class LoginPane(QGroupBox):
         name = self.profile.currentText()
 
         async def go() -> None:
-            await self.backend.logout()
+            try:
+                await self.backend.logout()
+            except ConsoleError as error:  # the profile stays: its login may still be stored
+                self.error.setText(f"Could not delete '{name}': {error.message}. {error.hint}")
+                return
+            finally:
+                self.task = None
+                self.refresh()
             save_profiles(lambda profiles: profiles.pop(name, None))
             self.profile.removeItem(self.profile.findText(name))
             self.profile.setCurrentText("default")
-            self.task = None
             self.profile_changed.emit("default")
 
         self.task = asyncio.ensure_future(go())
+        self.refresh()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # asyncio, the API models and the service stack load after th
     from console.ui.backend import Backend
 
 TRANSITIONAL = ("ENABLING", "DISABLING")
+FAILED = ("ENABLING_FAILED", "DISABLING_FAILED")
 
 
 def _pinned(raw: object) -> dict[str, str]:
@@ -62,6 +64,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Skill Enablement Console" + (" — Sandbox" if sandbox else ""))
         self.setObjectName("mainWindow")
         self.runner = OperationRunner(self)
+        self.logins_task: asyncio.Task[None] | None = None
+        self.swap_task: asyncio.Task[None] | None = None
+        self.fetch_task: asyncio.Task[None] | None = None
         self._shutdown: asyncio.Event | None = None
         self.painted = False
         self.activity = ActivityDock(self)
@@ -90,7 +95,8 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1040, 840)
+            self._fit_screen()
+        self.selector.skill.setFocus()  # typing at start-up goes into the skill ID
 
     # --- construction -------------------------------------------------------------------------
 
@@ -119,7 +125,7 @@ class MainWindow(QMainWindow):
             "&Disable", "Ctrl+D", self.disable, "Owner: disable this stage"
         )
         self.endpoint_action = self._action(
-            "Find end&point", "Ctrl+P", self.find_endpoint, "Customer: find the regional endpoint"
+            "&Find endpoint", "Ctrl+P", self.find_endpoint, "Customer: find the regional endpoint"
         )
         self.link_action = self._action(
             "&Link", "Ctrl+L", self.link, "Customer: enable and link with the partner code"
@@ -128,7 +134,7 @@ class MainWindow(QMainWindow):
             "&Unlink", "Ctrl+U", self.unlink, "Customer: disable and unlink"
         )
         self.cancel_action = self._action(
-            "Cancel", "Esc", self.runner.cancel, "Cancel the running operation (Esc)"
+            "Cancel", "Esc", self.cancel, "Cancel the running operation or sign-in (Esc)"
         )
         self.quit_action = self._action(
             "&Quit", QKeySequence.StandardKey.Quit, lambda: self.close(), "Quit"
@@ -158,9 +164,9 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         account_box = QGroupBox("Account")
         account_form = QFormLayout(account_box)
-        account_form.addRow("&Logged in as:", self.account)
+        account_form.addRow("Lo&gged in as:", self.account)
         self.account_kind = QLabel()
-        account_form.addRow("Kind:", self.account_kind)
+        account_form.addRow("Account type:", self.account_kind)
 
         owner_box = QGroupBox("Skill owner")
         owner_row = QHBoxLayout(owner_box)
@@ -177,15 +183,13 @@ class MainWindow(QMainWindow):
         link_form = QFormLayout()
         code_row = QHBoxLayout()
         code_row.addWidget(self.partner_code, 1)
-        self.fetch_code = QPushButton("Get sandbox &code")
+        self.fetch_code = QPushButton("Get sand&box code")
         self.fetch_code.setToolTip("Ask the sandbox's test partner for a fresh one-time code")
         self.fetch_code.clicked.connect(self.get_partner_code)
         code_row.addWidget(self.fetch_code)
-        code_label = QLabel("Partner c&ode:")
-        code_label.setBuddy(self.partner_code)
-        link_form.addRow(code_label, code_row)
+        link_form.addRow("Partner code:", code_row)
         link_form.addRow("&Redirect URI:", self.redirect_uri)
-        link_form.addRow("&Verifier:", self.verifier)
+        link_form.addRow("P&KCE verifier:", self.verifier)
         customer_layout.addLayout(link_form)
         customer_layout.addWidget(self._button(self.link_action))
         self.customer_box = customer_box
@@ -199,9 +203,18 @@ class MainWindow(QMainWindow):
         left.addWidget(customer_box)
         left.addWidget(cancel)
         left.addStretch(1)
+        # The controls scroll rather than push the window past a small or scaled screen.
+        left.setContentsMargins(0, 0, 0, 0)
+        controls = QWidget()
+        controls.setLayout(left)
+        scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         columns = QHBoxLayout(body)
-        columns.addLayout(left, 3)
+        columns.addWidget(scroll, 3)
         columns.addWidget(self.status, 2)
         self.setCentralWidget(body)
         if self.sandbox:
@@ -218,8 +231,13 @@ class MainWindow(QMainWindow):
         self.login.logged_in.connect(lambda account: self.reload_accounts(account.name))
         self.login.logged_out.connect(lambda: self.reload_accounts(None))
         self.login.profile_changed.connect(self.switch_profile)
+        self.login.busy_changed.connect(lambda _: self._refresh_enabled())
         self.account.currentIndexChanged.connect(self._account_changed)
         self.selector.validity_changed.connect(lambda _: self._refresh_enabled())
+        # The status panel describes one skill, stage and account: a change makes it stale.
+        self.selector.skill.editTextChanged.connect(lambda _: self._forget_result())
+        self.selector.stage.currentIndexChanged.connect(lambda _: self._forget_result())
+        self.account.currentIndexChanged.connect(lambda _: self._forget_result())
         self.runner.started.connect(self._on_started)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
@@ -239,8 +257,22 @@ class MainWindow(QMainWindow):
                 self.redirect_uri.setText(backend.partner_redirect_uri)
             self.status.show_message("Ready. Enter a skill ID and press F5 to check it.")
             self.reload_accounts(str(self.settings.value("lastAccount", "")))
+            self._load_logins(backend)
         self.login.set_backend(backend, self._profiles(backend), fixed=self.sandbox)
         self._account_changed()
+
+    def _load_logins(self, backend: Backend) -> None:
+        """The profile's stored logins, read from the keychain off the UI thread."""
+        import asyncio
+
+        async def load() -> None:
+            await backend.reload_logins()
+            if backend is self.backend:
+                self.reload_accounts(str(self.settings.value("lastAccount", "")))
+                self.login.refresh()
+                self.selector.skill.setFocus()
+
+        self.logins_task = asyncio.ensure_future(load())
 
     def _profiles(self, backend: Backend | None) -> list[str]:
         if backend is None or self.sandbox:
@@ -263,7 +295,10 @@ class MainWindow(QMainWindow):
         index = next((i for i, a in enumerate(self.backend.accounts) if a.name == wanted), 0)
         self.account.setCurrentIndex(index)
         self.account.blockSignals(False)
-        if not self.backend.accounts:
+        if self.backend.keychain_problem is not None:
+            problem = self.backend.keychain_problem
+            self.status.show_message(f"{problem.message}. {problem.hint}", error=True)
+        elif not self.backend.accounts:
             self.status.show_message(
                 "Not signed in: choose a login kind and press 'Log in with Amazon' (Ctrl+Shift+L)."
             )
@@ -271,7 +306,15 @@ class MainWindow(QMainWindow):
 
     def switch_profile(self, profile: str) -> None:
         """Another profile: another login and settings; the old backend is closed."""
-        if self.backend_factory is None or self.runner.busy:
+        if self.backend_factory is None:
+            return
+        if self.runner.busy or self.fetching:  # put the picker back: nothing changed yet
+            if self.backend is not None:
+                self.login.profile.setCurrentText(self.backend.profile)
+            self.status.show_message(
+                "Finish or cancel (Esc) the running operation before switching profiles.",
+                error=True,
+            )
             return
         import asyncio
 
@@ -313,8 +356,27 @@ class MainWindow(QMainWindow):
         self.endpoint_action.setEnabled(ready and not owner)
         self.link_action.setEnabled(ready and valid and not owner)
         self.unlink_action.setEnabled(ready and valid and not owner)
-        self.fetch_code.setEnabled(ready)
-        self.cancel_action.setEnabled(self.runner.busy)
+        self.fetch_code.setEnabled(ready and not self.fetching)
+        self.cancel_action.setEnabled(self.runner.busy or self.fetching or self.login.busy)
+        self.login.set_outside_busy(self.runner.busy or self.fetching)
+
+    @property
+    def fetching(self) -> bool:
+        """A sandbox partner code is being fetched."""
+        return self.fetch_task is not None and not self.fetch_task.done()
+
+    def cancel(self) -> None:
+        """Esc: whatever runs — an operation, a code fetch, or a sign-in."""
+        self.runner.cancel()
+        if self.fetching:
+            assert self.fetch_task is not None
+            self.fetch_task.cancel()
+        if self.login.busy:
+            self.login.cancel_login()
+
+    def _forget_result(self) -> None:
+        if not self.runner.busy:
+            self.status.forget()
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -388,20 +450,29 @@ class MainWindow(QMainWindow):
         )
 
     def get_partner_code(self) -> None:
-        if self.backend is None:
+        if self.backend is None or self.fetching or self.runner.busy:  # one at a time
             return
         backend = self.backend
 
         async def fetch() -> None:
+            import asyncio
+
             try:
                 self.partner_code.setText(await backend.partner_code())
                 self.status.show_message("Fresh partner code ready (valid 5 minutes, once).")
+            except asyncio.CancelledError:
+                self.status.show_message("Getting a partner code was cancelled.", error=True)
             except ConsoleError as error:
                 self._show_error("Get partner code", error)
+            finally:
+                self.fetch_task = None
+                self._refresh_enabled()
 
         import asyncio
 
+        self.status.show_busy("Getting a fresh partner code… (Esc cancels)")
         self.fetch_task = asyncio.ensure_future(fetch())
+        self._refresh_enabled()
 
     async def _service(self, account: Account) -> ConsoleService:
         assert self.backend is not None
@@ -410,10 +481,11 @@ class MainWindow(QMainWindow):
     async def _follow(self, service: ConsoleService, result: OperationResult) -> OperationResult:
         if result.state not in TRANSITIONAL:
             return result
-        self.status.show_result(result, self._region(result))
+        subject = self._subject()
+        self.status.show_result(result, self._region(result), subject)
         self.status.show_busy(f"{result.state.title()}… following until it settles (Esc cancels)")
         return await service.customers.follow(
-            result, on_progress=lambda r: self.status.show_result(r, self._region(r))
+            result, on_progress=lambda r: self.status.show_result(r, self._region(r), subject)
         )
 
     def _confirm_live(self, question: str, go: Callable[[], object]) -> None:
@@ -464,14 +536,49 @@ class MainWindow(QMainWindow):
         if self.selector.is_valid():
             self.selector.remember(skill)
 
+    def _subject(self) -> str:
+        """What the status panel describes: skill, stage and account."""
+        account = self.current_account()
+        who = account.label.split(" — ")[0] if account else "—"
+        return f"{self.selector.skill_id() or '—'} · {self.selector.stage_name()} · {who}"
+
     def _on_finished(self, name: str, result: OperationResult) -> None:
-        self.status.show_result(result, self._region(result))
         if result.endpoints:
-            self.status.show_message(f"{name}: " + ", ".join(result.endpoints))
+            self.status.show_endpoints(result, self._region(result), self._subject())
+            named = [f"{self._region_of(url) or '?'} {url}" for url in result.endpoints]
+            more = " (Alexa could not decide: they are tried in this order)"
+            self.status.show_message(
+                f"{name}: " + ", ".join(named) + (more if len(named) > 1 else "")
+            )
+            return
+        self.status.show_result(result, self._region(result), self._subject())
+        if result.state in FAILED:
+            self.status.show_message(
+                f"{name}: Alexa reports {result.state} — the change did not complete. Check "
+                "again (F5); to retry a link, get a fresh partner code first.",
+                error=True,
+            )
+        elif result.state in TRANSITIONAL:
+            self.status.show_message(
+                f"{name}: still {result.state} after following it; check again later (F5)."
+            )
         else:
             self.status.show_message(f"{name}: done.")
 
+    def _region_of(self, url: str) -> str | None:
+        account = self.current_account()
+        if self.backend is None or account is None:
+            return None
+        return self.backend.region(url, account.name)
+
     def _on_failed(self, name: str, error: ConsoleError) -> None:
+        endpoint = error.endpoint
+        self.status.show_failure(
+            len(error.attempts),
+            endpoint,
+            self._region_of(endpoint) if endpoint else None,
+            self._subject(),
+        )
         self._show_error(name, error)
 
     def _show_error(self, name: str, error: ConsoleError) -> None:
@@ -479,6 +586,7 @@ class MainWindow(QMainWindow):
         self.status.show_message(f"{name} failed: {error.message}{where}\n{error.hint}", error=True)
 
     def _on_cancelled(self, name: str) -> None:
+        self.status.show_failure(0, None, None, self._subject())
         self.status.show_message(
             f"{name} cancelled. The last request may or may not have reached the service: "
             "press F5 to check the current state.",
@@ -498,6 +606,30 @@ class MainWindow(QMainWindow):
             self.settings.setValue("profile", self.backend.profile)
         self.settings.sync()
 
+    async def wait_idle(self) -> None:
+        """Cancel and wait out every task the window started (at shutdown)."""
+        import asyncio
+
+        self.cancel()
+        tasks = [self.runner.task, self.login.task, self.swap_task, self.fetch_task]
+        tasks.append(self.logins_task)
+        pending = [t for t in tasks if t is not None and not t.done()]
+        for task in pending:
+            if task is not self.swap_task and task is not self.logins_task:
+                task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await self.runner.wait()
+
+    def _fit_screen(self) -> None:
+        """A first start: 1040×840, or less on a small or scaled screen."""
+        screen = self.screen()
+        available = screen.availableGeometry() if screen is not None else None
+        width, height = 1040, 840
+        if available is not None:
+            width = min(width, int(available.width() * 0.95))
+            height = min(height, int(available.height() * 0.9))
+        self.resize(width, height)
+
     @property
     def shutdown(self) -> asyncio.Event:
         """Set when the window closes; the main coroutine then cleans up (QT-ASYNC-NOTES)."""
@@ -513,7 +645,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
-        self.runner.cancel()
+        self.cancel()
         self.shutdown.set()  # the main coroutine finishes the clean-up (QT-ASYNC-NOTES)
         self.close_requested.emit()
         event.accept()

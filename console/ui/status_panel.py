@@ -22,6 +22,7 @@ BADGES = {
     "DISABLED": ("Disabled", "#6e7781"),
     "NO_ASSOCIATION": ("Not enabled (no association)", "#6e7781"),
 }
+UNKNOWN = ("State unknown — check again (F5)", "#8250df")  # after a failure or a cancel
 
 
 def badge_for(state: str | None) -> tuple[str, str]:
@@ -37,6 +38,9 @@ class StatusPanel(QGroupBox):
         self.badge.setAccessibleName("Enablement state")
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.badge.setMinimumHeight(36)
+        self.subject = QLabel("—")
+        self.subject.setWordWrap(True)
+        self.subject.setAccessibleName("Status of")
         self.link = QLabel("—")
         self.endpoint = QLabel("—")
         self.endpoint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -52,6 +56,7 @@ class StatusPanel(QGroupBox):
         self.progress.setMaximumHeight(6)
         self.progress.hide()
         form = QFormLayout()
+        form.addRow("For:", self.subject)
         form.addRow("Account link:", self.link)
         form.addRow("Answered by:", self.endpoint)
         form.addRow("Last checked:", self.checked)
@@ -64,21 +69,48 @@ class StatusPanel(QGroupBox):
         self.set_state(None)
 
     def set_state(self, state: str | None) -> None:
-        text, colour = badge_for(state)
+        self._set_badge(*badge_for(state))
+
+    def _set_badge(self, text: str, colour: str) -> None:
         self.badge.setText(text)
         self.badge.setStyleSheet(
             f"QLabel {{ background: {colour}; color: white; border-radius: 6px;"
             " font-weight: 600; font-size: 15px; padding: 6px; }"
         )
 
-    def show_result(self, result: OperationResult, region: str | None) -> None:
+    def show_result(self, result: OperationResult, region: str | None, subject: str = "") -> None:
         self.set_state(result.state)
         self.link.setText(result.account_link or "—")
-        where = result.endpoint or "—"
-        self.endpoint.setText(f"{where} ({region})" if region else where)
+        self._answered(len(result.attempts), result.endpoint, region, subject)
+
+    def show_endpoints(
+        self, result: OperationResult, region: str | None, subject: str = ""
+    ) -> None:
+        """Find endpoint: who answered; the skill's state is not part of the answer."""
+        self._answered(len(result.attempts), result.endpoint, region, subject)
+
+    def show_failure(
+        self, attempts: int, endpoint: str | None, region: str | None, subject: str = ""
+    ) -> None:
+        """After a failure or a cancel the state is not known: say so, keep what is."""
+        self._set_badge(*UNKNOWN)
+        self.link.setText("—")
+        self._answered(attempts, endpoint, region, subject)
+
+    def forget(self) -> None:
+        """The skill, stage or account changed: what is shown no longer applies."""
+        self.set_state(None)
+        for label in (self.subject, self.link, self.endpoint, self.checked, self.attempts):
+            label.setText("—")
+
+    def _answered(
+        self, attempts: int, endpoint: str | None, region: str | None, subject: str
+    ) -> None:
+        where = endpoint or "—"
+        self.endpoint.setText(f"{where} ({region})" if region and endpoint else where)
         self.checked.setText(time.strftime("%H:%M:%S"))
-        n = len(result.attempts)
-        self.attempts.setText(f"{n} HTTP attempt{'s' if n != 1 else ''}")
+        self.attempts.setText(f"{attempts} HTTP attempt{'s' if attempts != 1 else ''}")
+        self.subject.setText(subject or "—")
 
     def show_busy(self, text: str) -> None:
         self.progress.show()

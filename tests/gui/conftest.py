@@ -65,12 +65,17 @@ def window(
     backend = sandbox_backend(sandbox)
     fast = {"SKILL_CONSOLE_RETRY_BASE": "0.01", "SKILL_CONSOLE_TIMEOUT": "5"}
     backend._envs = {name: dict(env) | fast for name, env in backend._envs.items()}
-    win.set_backend(backend)
+
+    async def setup() -> None:  # set_backend starts tasks: they belong on the test loop
+        win.set_backend(backend)
+        if win.logins_task is not None:
+            await win.logins_task
+
+    qloop.run_until_complete(setup())
     yield win
 
     async def cleanup() -> None:
-        win.runner.cancel()
-        await win.runner.wait()
+        await win.wait_idle()  # every task the window started, not only the operation
         await backend.aclose()
 
     qloop.run_until_complete(cleanup())

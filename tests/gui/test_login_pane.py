@@ -33,7 +33,7 @@ async def test_qa_logs_in_with_the_browser_then_works(window: MainWindow) -> Non
     window.login.logout_button.click()
     assert window.login.task is not None
     await window.login.task
-    assert "Not signed in" in window.login.state.text()
+    assert "Sandbox: the demo accounts below are signed in" in window.login.state.text()
     assert all(a.name != "login-developer" for a in window.backend.accounts)  # type: ignore[union-attr]
 
 
