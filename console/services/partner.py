@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from console.api.errors import NetworkError, ProtocolError
+from console.api.errors import NetworkError, ProtocolError, RefusedError
 from console.api.tls import shared_ssl_context
 
 SANDBOX_PARTNER_CLIENT = "alexa-skill-sandbox"
@@ -44,6 +44,13 @@ async def fetch_partner_code(
             "Could not reach the partner's authorization server", endpoint=authorize_url
         ) from None
     query = parse_qs(urlsplit(response.headers.get("location", "")).query)
+    if response.status_code == 400:
+        raise RefusedError(
+            f"The partner refused to issue a code: {_oauth_error(response)}",
+            hint=f"Use a redirect URI the partner knows, such as {SANDBOX_PARTNER_REDIRECT}.",
+            endpoint=authorize_url,
+            http_status=400,
+        )
     if response.status_code != 302 or query.get("state") != [state] or "code" not in query:
         raise ProtocolError(
             "The partner did not redirect back with a code",
@@ -51,3 +58,15 @@ async def fetch_partner_code(
             http_status=response.status_code,
         )
     return str(query["code"][0])
+
+
+def _oauth_error(response: httpx.Response) -> str:
+    """`error: description` of an OAuth error body, or its status."""
+    try:
+        data = response.json()
+    except ValueError:
+        return f"status {response.status_code}"
+    if not isinstance(data, dict):
+        return f"status {response.status_code}"
+    described = data.get("error_description")
+    return f"{data.get('error')}: {described}" if described else str(data.get("error"))

@@ -299,3 +299,17 @@ def test_customer_disable_waits_until_alexa_settles(sandbox: Any) -> None:
     assert gone.returncode == 0 and data["state"] == "DISABLED"
     assert "DELETE" in [a["method"] for a in data["attempts"]]
     assert data["attempts"][-1]["method"] == "GET"  # followed until it settled
+
+
+def test_sandbox_partner_refusing_a_redirect_uri_is_explained(sandbox: Any) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
+    args = ["--sandbox", "customer", "enable", SKILL_TRIVIA, "--stage", "live"]
+    result = subprocess.run(
+        [sys.executable, "-m", "console", *args, "--redirect-uri", "https://example.com/cb"],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+    )
+    assert result.returncode == 1 and "refused to issue a code" in result.stderr
+    assert "pitangui" in result.stderr and "Traceback" not in result.stderr
