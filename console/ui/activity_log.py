@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING
 
@@ -153,6 +154,37 @@ def export_format(path: str, chosen: str = "csv") -> str:
     return suffix if suffix in ("csv", "json") else chosen
 
 
+def write_atomically(path: str, text: str) -> None:
+    """Write `text` to `path` through a temporary file beside it, then rename it into place:
+    a failure (full disk, no permission) leaves the old file or none, never half of one."""
+    import tempfile
+
+    target = os.path.realpath(path)  # replace what a symlink points at, not the link
+    folder = os.path.dirname(target) or "."
+    fd, temporary = tempfile.mkstemp(prefix=".activity-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, _file_mode(target))  # mkstemp's 0600 is not what a user expects
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _file_mode(target: str) -> int:
+    """The mode a plain open() would give: the old file's, or 0666 less the umask."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -275,12 +307,21 @@ class ActivityDock(QDockWidget):
         dialog.open()  # not exec(): no nested loop inside a running qasync loop
 
     def export_to(self, path: str, chosen: str = "csv") -> bool:
-        """Write the rows Copy would take to `path`; the suffix (else `chosen`) picks the format."""
+        """Write the rows Copy would take to `path`; the suffix (else `chosen`) picks the format.
+        Failures are told in the dock's message line, never raised into the Qt slot."""
         attempts = self.selected_attempts()
         fmt = export_format(path, chosen)
         text = to_json(attempts) if fmt == "json" else to_csv(attempts)
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+        try:
+            write_atomically(path, text)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            self.show_message(
+                f"Export failed: could not write {path} ({reason}). Nothing was saved; "
+                "choose a folder you can write to and export again.",
+                error=True,
+            )
+            return False
         rows = _plural(len(attempts), f"{self._scope()}attempt")
         self.show_message(f"Exported {rows} as {fmt.upper()} to {path}{self._filter_note()}.")
         return True

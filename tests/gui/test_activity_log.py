@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +90,31 @@ def test_export_writes_only_the_shown_rows_and_confirms(dock: ActivityDock, tmp_
     assert ok is True
     assert dock.message.text().startswith(f"Exported 1 attempt as JSON to {target}")
     assert not dock.message.styleSheet()  # not styled as an error
+
+
+def test_export_to_an_unwritable_place_is_told_in_the_dock(dock: ActivityDock) -> None:
+    path = "/proc/nope/activity.csv"
+    assert dock.export_to(path) is False  # no exception escapes into the Qt slot
+    text = dock.message.text()
+    assert dock.message.isVisible()
+    assert "Export failed" in text and path in text and "choose a folder you can write to" in text
+    assert "#cf222e" in dock.message.styleSheet()
+
+
+def test_a_failed_export_leaves_the_old_file_whole(
+    dock: ActivityDock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "activity.csv"
+    target.write_text("the previous export\n")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    assert dock.export_to(str(target)) is False
+    assert target.read_text() == "the previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["activity.csv"]  # no temp file left
+    assert "No space left on device" in dock.message.text()
 
 
 def test_export_with_nothing_shown_says_so_instead_of_asking(
