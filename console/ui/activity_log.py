@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
+    QStandardPaths,
     Qt,
 )
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -45,6 +46,8 @@ SAMPLES = (
 )
 DISPLAY_ROLE, TOOLTIP_ROLE = 0, 3  # Qt.ItemDataRole values
 Index = QModelIndex | QPersistentModelIndex
+# Save-dialog filters; the one the user picks decides the suffix added to a bare file name.
+FILTERS = {"CSV (*.csv)": "csv", "JSON (*.json)": "json"}
 ERROR_STYLE = "color: #cf222e;"  # the status panel's error red
 
 
@@ -223,6 +226,7 @@ class ActivityDock(QDockWidget):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
+        self.export_box: QFileDialog | None = None  # made on first use, then reused
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
         for button in (self.copy_button, self.export_button, clear):
@@ -299,12 +303,29 @@ class ActivityDock(QDockWidget):
             why = "no row matches the filter" if self.filter.text() else "the log is empty"
             self.show_message(f"Nothing to export: {why}.", error=True)
             return
-        dialog = QFileDialog(
-            self, "Export activity log", "activity.csv", "CSV (*.csv);;JSON (*.json)"
-        )
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.fileSelected.connect(self.export_to)
-        dialog.open()  # not exec(): no nested loop inside a running qasync loop
+        if self.export_box is None:
+            start = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.DocumentsLocation
+            )
+            if not os.path.isdir(start):
+                start = os.path.expanduser("~")
+            box = QFileDialog(self, "Export activity log", start, ";;".join(FILTERS))
+            box.setObjectName("exportDialog")
+            box.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            box.setDefaultSuffix("csv")
+            # The filter picked decides the suffix a bare name gets, and so the format.
+            box.filterSelected.connect(lambda name: box.setDefaultSuffix(FILTERS.get(name, "csv")))
+            box.fileSelected.connect(lambda path: self._export_chosen(path, box))
+            self.export_box = box
+        box = self.export_box
+        box.selectFile("activity." + (box.defaultSuffix() or "csv"))
+        box.open()  # not exec(): no nested loop inside a running qasync loop
+
+    def _export_chosen(self, path: str, box: QFileDialog) -> None:
+        chosen = FILTERS.get(box.selectedNameFilter(), "csv")
+        if not os.path.splitext(path)[1]:  # a native dialog that ignored the default suffix
+            path = f"{path}.{chosen}"
+        self.export_to(path, chosen)
 
     def export_to(self, path: str, chosen: str = "csv") -> bool:
         """Write the rows Copy would take to `path`; the suffix (else `chosen`) picks the format.

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QPushButton
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QFileDialog, QLineEdit, QPushButton
 
 from console.api.models import Attempt
 from console.ui.activity_log import ActivityDock
@@ -115,6 +115,36 @@ def test_a_failed_export_leaves_the_old_file_whole(
     assert target.read_text() == "the previous export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["activity.csv"]  # no temp file left
     assert "No space left on device" in dock.message.text()
+
+
+def test_the_chosen_filter_decides_suffix_and_format(
+    dock: ActivityDock, qtbot: Any, tmp_path: Path
+) -> None:
+    click(dock, "Export…", qtbot)
+    box = dock.findChild(QFileDialog)
+    assert box is not None and box.isVisible()
+    box.setDirectory(str(tmp_path))
+    types = box.findChild(QComboBox, "fileTypeCombo")
+    name = box.findChild(QLineEdit, "fileNameEdit")
+    buttons = box.findChild(QDialogButtonBox, "buttonBox")
+    assert types is not None and name is not None and buttons is not None
+    qtbot.keyClick(types, Qt.Key.Key_Down)  # CSV → JSON, as a user picks it
+    assert types.currentText() == "JSON (*.json)"
+    assert box.defaultSuffix() == "json"  # a bare name will get .json
+    name.clear()
+    qtbot.keyClicks(name, "bare-name")
+    buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    written = tmp_path / "bare-name.json"
+    assert [p.name for p in tmp_path.iterdir()] == ["bare-name.json"]
+    assert len(json.loads(written.read_text())) == 3
+    assert dock.message.text().startswith(f"Exported 3 attempts as JSON to {written}")
+
+    # An explicit suffix wins over the filter: .csv under JSON is written as CSV.
+    click(dock, "Export…", qtbot)
+    name.clear()
+    qtbot.keyClicks(name, "typed.csv")
+    buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert csv_statuses((tmp_path / "typed.csv").read_text()) == ["503", "400", "204"]
 
 
 def test_export_with_nothing_shown_says_so_instead_of_asking(
