@@ -70,7 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        code: int = loop.run_until_complete(run(args, window))
+        try:
+            code: int = loop.run_until_complete(run(args, window))
+        except Exception as error:  # a last resort: run() presents its own failures
+            _log_debug("skill-console failed")
+            if args.self_test:
+                print(f"self-test FAILED: {one_line(error)}")
+            else:
+                print(f"skill-console: {one_line(error)}", file=sys.stderr)
+            code = 1
     return code
 
 
@@ -83,33 +91,91 @@ def settings_path() -> str:
 
 
 async def run(args: Options, window: Any) -> int:
-    """Bring up the sandbox and services behind the shown window; clean up on close."""
+    """Bring up the sandbox and services behind the shown window; clean up on close.
+
+    If that fails, no traceback reaches the user: --self-test prints one FAILED line and
+    returns 1; otherwise the window stays open with the problem in its status panel, and
+    closing it returns 1."""
     import asyncio
 
     sandbox: Any = None
+    step = "load the service modules"
     try:
-        # The service stack (httpx, keyring, uvicorn) loads off the UI thread after first paint.
-        await asyncio.to_thread(_load_service_modules)
-        if args.sandbox:
-            sandbox = await start_sandbox()
-            window.set_backend(sandbox_backend(sandbox))
+        try:
+            # The service stack (httpx, keyring, uvicorn) loads off the UI thread after first paint.
+            await asyncio.to_thread(_load_service_modules)
+            if args.sandbox:
+                step = "start the embedded sandbox"
+                sandbox = await start_sandbox()
+                window.set_backend(sandbox_backend(sandbox))
+            else:
+                step = "load the profile"
+                window.backend_factory = environment_backend
+                window.set_backend(
+                    environment_backend(str(window.settings.value("profile", "default")))
+                )
+        except Exception as error:
+            _log_debug(f"could not {step}")
+            failure: str | None = f"Could not {step}: {one_line(error)}"
         else:
-            window.backend_factory = environment_backend
-            window.set_backend(
-                environment_backend(str(window.settings.value("profile", "default")))
-            )
+            failure = None
+        if failure is not None:
+            return await start_failed(args, window, failure)
         if args.self_test:
             return await self_test(window)
         await window.shutdown.wait()
         return 0
     finally:
         await window.runner.wait()
-        if window.backend is not None:
-            await window.backend.aclose()
+        await _quietly(window.backend.aclose() if window.backend is not None else None)
         if sandbox is not None:
-            await asyncio.to_thread(sandbox.stop)
+            await _quietly(asyncio.to_thread(sandbox.stop))
         window.hide()
         window.deleteLater()
+
+
+async def start_failed(args: Options, window: Any, what: str) -> int:
+    """Tell the user, not a traceback; the window stays until they close it (exit code 1)."""
+    if args.self_test:
+        print(f"self-test FAILED: {what}")
+        return 1
+    if args.sandbox:
+        hint = (
+            "Quit (Ctrl+Q) and start skill-console --sandbox again; if it keeps failing, "
+            "run 'skillctl sandbox' in a terminal to see why."
+        )
+    else:
+        hint = (
+            "Check settings.toml and the SKILL_CONSOLE_* variables, then quit (Ctrl+Q) and retry."
+        )
+    window.status.show_message(f"{what.rstrip('.')}.\n{hint}", error=True)
+    await window.shutdown.wait()
+    return 1
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one redacted line a person can read (its type if it has no text)."""
+    from console.api.redact import redact
+
+    text = " ".join(str(error).split()) or type(error).__name__
+    return redact(text)
+
+
+def _log_debug(what: str) -> None:
+    """The traceback goes to the debug log only (off unless someone turns it on)."""
+    import logging
+
+    logging.getLogger(__name__).debug("%s", what, exc_info=True)
+
+
+async def _quietly(step: Any) -> None:
+    """Await a clean-up step; a failure there is logged at debug level, not shown as a traceback."""
+    if step is None:
+        return
+    try:
+        await step
+    except Exception:
+        _log_debug("clean-up step failed")
 
 
 def _load_service_modules() -> None:
