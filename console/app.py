@@ -12,6 +12,7 @@ from console import APP_NAME
 
 SELF_TEST_SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
 FLAGS = ("--sandbox", "--self-test")
+SELF_TEST_TIMEOUT = 90.0  # a safety net: the Check action gives up after its own 60 s deadline
 
 
 class Options(NamedTuple):
@@ -137,8 +138,7 @@ async def run(args: Options, window: Any) -> int:
 async def start_failed(args: Options, window: Any, what: str) -> int:
     """Tell the user, not a traceback; the window stays until they close it (exit code 1)."""
     if args.self_test:
-        print(f"self-test FAILED: {what}")
-        return 1
+        return _self_test_failed(what)
     if args.sandbox:
         hint = (
             "Quit (Ctrl+Q) and start skill-console --sandbox again; if it keeps failing, "
@@ -155,10 +155,14 @@ async def start_failed(args: Options, window: Any, what: str) -> int:
 
 def one_line(error: BaseException) -> str:
     """An exception as one redacted line a person can read (its type if it has no text)."""
+    return one_line_text(str(error)) or type(error).__name__
+
+
+def one_line_text(text: str) -> str:
+    """`text` on one line, with tokens, codes and secrets redacted."""
     from console.api.redact import redact
 
-    text = " ".join(str(error).split()) or type(error).__name__
-    return redact(text)
+    return redact(" ".join(text.split()))
 
 
 def _log_debug(what: str) -> None:
@@ -239,18 +243,59 @@ def environment_backend(profile: str = "default") -> Any:
 
 
 async def self_test(window: Any) -> int:
-    """Check the sandbox's demo skill as its developer; print one line."""
+    """Check the sandbox's demo skill as its developer by driving the window as a user would
+    (account, skill ID, stage, Check), then read the outcome off the window; print one line."""
+    import asyncio
+
+    from console.ui.status_panel import badge_for
+
+    outcome: dict[str, Any] = {}  # the result the window was handed, if the check succeeded
+    window.runner.finished.connect(lambda _name, result: outcome.setdefault("result", result))
+
+    if not _choose_account(window, "developer"):
+        return _self_test_failed("the sandbox's developer account is not in the Account list")
+    window.selector.stage.setCurrentText("development")
     window.selector.skill.setCurrentText(SELF_TEST_SKILL)
-    service = await window.backend.aservice("developer")
+    if not window.check_action.isEnabled():
+        why = window.selector.hint.text() or "no usable account or skill ID"
+        return _self_test_failed(f"Check is disabled ({why})")
+    rows_before = window.activity.model.rowCount()
+    window.check_action.trigger()
     try:
-        result = await service.check(SELF_TEST_SKILL, "development")
-    except Exception as error:  # the one line must be printed whatever went wrong
-        print(f"self-test FAILED: {error}")
-        return 1
-    print(
-        f"self-test ok: {result.state} via {result.endpoint} in {len(result.attempts)} attempt(s)"
-    )
+        async with asyncio.timeout(SELF_TEST_TIMEOUT):
+            await window.runner.wait()
+    except TimeoutError:
+        window.runner.cancel()
+        await window.runner.wait()
+        return _self_test_failed(f"no answer within {SELF_TEST_TIMEOUT:.0f} s")
+    rows = window.activity.model.rowCount() - rows_before
+    result = outcome.get("result")
+    if result is None:  # failed or cancelled: the status panel says what happened
+        shown = window.status.message.text() or "the window showed no result"
+        return _self_test_failed(shown)
+    badge, expected = window.status.badge.text(), badge_for(result.state)[0]
+    if badge != expected or rows < 1:
+        return _self_test_failed(
+            f"the window shows {badge!r} and {rows} activity row(s) for state {result.state}"
+        )
+    endpoint = window.status.endpoint.text()
+    print(one_line_text(f"self-test ok: {result.state} via {endpoint} in {rows} attempt(s)"))
     return 0
+
+
+def _choose_account(window: Any, name: str) -> bool:
+    """Pick `name` in the window's Account list, as a user would."""
+    for index in range(window.account.count()):
+        account = window.account.itemData(index)
+        if getattr(account, "name", None) == name:
+            window.account.setCurrentIndex(index)
+            return True
+    return False
+
+
+def _self_test_failed(what: str) -> int:
+    print(one_line_text(f"self-test FAILED: {what}"))
+    return 1
 
 
 if __name__ == "__main__":

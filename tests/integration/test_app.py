@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,17 @@ def test_self_test_fails_in_one_line_when_the_sandbox_cannot_start(tmp_path: Pat
         "[Errno 24] Too many open files; refresh_token=[redacted] was in use"
     ]
     assert "Traceback" not in result.stderr and "leaked-secret" not in result.stderr
+
+
+def test_self_test_drives_the_window_and_prints_one_line(tmp_path: Path) -> None:
+    result = app("--self-test", home=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout
+    # The endpoint as the status panel shows it (with its region), the count as the log does.
+    assert re.fullmatch(
+        r"self-test ok: (ENABLED|NOT_ENABLED) via http://127\.0\.0\.1:\d+ \(NA\) "
+        r"in [1-9]\d* attempt\(s\)",
+        lines[0],
+    ), lines[0]
+    assert "Traceback" not in result.stderr
