@@ -12,6 +12,7 @@ from console import APP_NAME
 
 SELF_TEST_SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
 FLAGS = ("--sandbox", "--self-test")
+SELF_TEST_TIMEOUT = 90.0  # a safety net: the Check action gives up after its own 60 s deadline
 
 
 class Options(NamedTuple):
@@ -70,7 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        code: int = loop.run_until_complete(run(args, window))
+        try:
+            code: int = loop.run_until_complete(run(args, window))
+        except Exception as error:  # a last resort: run() presents its own failures
+            _log_debug("skill-console failed")
+            if args.self_test:
+                print(f"self-test FAILED: {one_line(error)}")
+            else:
+                print(f"skill-console: {one_line(error)}", file=sys.stderr)
+            code = 1
     return code
 
 
@@ -83,33 +92,94 @@ def settings_path() -> str:
 
 
 async def run(args: Options, window: Any) -> int:
-    """Bring up the sandbox and services behind the shown window; clean up on close."""
+    """Bring up the sandbox and services behind the shown window; clean up on close.
+
+    If that fails, no traceback reaches the user: --self-test prints one FAILED line and
+    returns 1; otherwise the window stays open with the problem in its status panel, and
+    closing it returns 1."""
     import asyncio
 
     sandbox: Any = None
+    step = "load the service modules"
     try:
-        # The service stack (httpx, keyring, uvicorn) loads off the UI thread after first paint.
-        await asyncio.to_thread(_load_service_modules)
-        if args.sandbox:
-            sandbox = await start_sandbox()
-            window.set_backend(sandbox_backend(sandbox))
+        try:
+            # The service stack (httpx, keyring, uvicorn) loads off the UI thread after first paint.
+            await asyncio.to_thread(_load_service_modules)
+            if args.sandbox:
+                step = "start the embedded sandbox"
+                sandbox = await start_sandbox()
+                window.set_backend(sandbox_backend(sandbox))
+            else:
+                step = "load the profile"
+                window.backend_factory = environment_backend
+                window.set_backend(
+                    environment_backend(str(window.settings.value("profile", "default")))
+                )
+        except Exception as error:
+            _log_debug(f"could not {step}")
+            failure: str | None = f"Could not {step}: {one_line(error)}"
         else:
-            window.backend_factory = environment_backend
-            window.set_backend(
-                environment_backend(str(window.settings.value("profile", "default")))
-            )
+            failure = None
+        if failure is not None:
+            return await start_failed(args, window, failure)
         if args.self_test:
             return await self_test(window)
         await window.shutdown.wait()
         return 0
     finally:
         await window.runner.wait()
-        if window.backend is not None:
-            await window.backend.aclose()
+        await _quietly(window.backend.aclose() if window.backend is not None else None)
         if sandbox is not None:
-            await asyncio.to_thread(sandbox.stop)
+            await _quietly(asyncio.to_thread(sandbox.stop))
         window.hide()
         window.deleteLater()
+
+
+async def start_failed(args: Options, window: Any, what: str) -> int:
+    """Tell the user, not a traceback; the window stays until they close it (exit code 1)."""
+    if args.self_test:
+        return _self_test_failed(what)
+    if args.sandbox:
+        hint = (
+            "Quit (Ctrl+Q) and start skill-console --sandbox again; if it keeps failing, "
+            "run 'skillctl sandbox' in a terminal to see why."
+        )
+    else:
+        hint = (
+            "Check settings.toml and the SKILL_CONSOLE_* variables, then quit (Ctrl+Q) and retry."
+        )
+    window.status.show_message(f"{what.rstrip('.')}.\n{hint}", error=True)
+    await window.shutdown.wait()
+    return 1
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one redacted line a person can read (its type if it has no text)."""
+    return one_line_text(str(error)) or type(error).__name__
+
+
+def one_line_text(text: str) -> str:
+    """`text` on one line, with tokens, codes and secrets redacted."""
+    from console.api.redact import redact
+
+    return redact(" ".join(text.split()))
+
+
+def _log_debug(what: str) -> None:
+    """The traceback goes to the debug log only (off unless someone turns it on)."""
+    import logging
+
+    logging.getLogger(__name__).debug("%s", what, exc_info=True)
+
+
+async def _quietly(step: Any) -> None:
+    """Await a clean-up step; a failure there is logged at debug level, not shown as a traceback."""
+    if step is None:
+        return
+    try:
+        await step
+    except Exception:
+        _log_debug("clean-up step failed")
 
 
 def _load_service_modules() -> None:
@@ -173,18 +243,59 @@ def environment_backend(profile: str = "default") -> Any:
 
 
 async def self_test(window: Any) -> int:
-    """Check the sandbox's demo skill as its developer; print one line."""
+    """Check the sandbox's demo skill as its developer by driving the window as a user would
+    (account, skill ID, stage, Check), then read the outcome off the window; print one line."""
+    import asyncio
+
+    from console.ui.status_panel import badge_for
+
+    outcome: dict[str, Any] = {}  # the result the window was handed, if the check succeeded
+    window.runner.finished.connect(lambda _name, result: outcome.setdefault("result", result))
+
+    if not _choose_account(window, "developer"):
+        return _self_test_failed("the sandbox's developer account is not in the Account list")
+    window.selector.stage.setCurrentText("development")
     window.selector.skill.setCurrentText(SELF_TEST_SKILL)
-    service = await window.backend.aservice("developer")
+    if not window.check_action.isEnabled():
+        why = window.selector.hint.text() or "no usable account or skill ID"
+        return _self_test_failed(f"Check is disabled ({why})")
+    rows_before = window.activity.model.rowCount()
+    window.check_action.trigger()
     try:
-        result = await service.check(SELF_TEST_SKILL, "development")
-    except Exception as error:  # the one line must be printed whatever went wrong
-        print(f"self-test FAILED: {error}")
-        return 1
-    print(
-        f"self-test ok: {result.state} via {result.endpoint} in {len(result.attempts)} attempt(s)"
-    )
+        async with asyncio.timeout(SELF_TEST_TIMEOUT):
+            await window.runner.wait()
+    except TimeoutError:
+        window.runner.cancel()
+        await window.runner.wait()
+        return _self_test_failed(f"no answer within {SELF_TEST_TIMEOUT:.0f} s")
+    rows = window.activity.model.rowCount() - rows_before
+    result = outcome.get("result")
+    if result is None:  # failed or cancelled: the status panel says what happened
+        shown = window.status.message.text() or "the window showed no result"
+        return _self_test_failed(shown)
+    badge, expected = window.status.badge.text(), badge_for(result.state)[0]
+    if badge != expected or rows < 1:
+        return _self_test_failed(
+            f"the window shows {badge!r} and {rows} activity row(s) for state {result.state}"
+        )
+    endpoint = window.status.endpoint.text()
+    print(one_line_text(f"self-test ok: {result.state} via {endpoint} in {rows} attempt(s)"))
     return 0
+
+
+def _choose_account(window: Any, name: str) -> bool:
+    """Pick `name` in the window's Account list, as a user would."""
+    for index in range(window.account.count()):
+        account = window.account.itemData(index)
+        if getattr(account, "name", None) == name:
+            window.account.setCurrentIndex(index)
+            return True
+    return False
+
+
+def _self_test_failed(what: str) -> int:
+    print(one_line_text(f"self-test FAILED: {what}"))
+    return 1
 
 
 if __name__ == "__main__":

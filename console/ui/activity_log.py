@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -9,6 +11,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
+    QStandardPaths,
     Qt,
 )
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QStyle,
@@ -42,6 +46,9 @@ SAMPLES = (
 )
 DISPLAY_ROLE, TOOLTIP_ROLE = 0, 3  # Qt.ItemDataRole values
 Index = QModelIndex | QPersistentModelIndex
+# Save-dialog filters; the one the user picks decides the suffix added to a bare file name.
+FILTERS = {"CSV (*.csv)": "csv", "JSON (*.json)": "json"}
+ERROR_STYLE = "color: #cf222e;"  # the status panel's error red
 
 
 def attempt_row(attempt: Attempt) -> list[str]:
@@ -144,6 +151,47 @@ def to_json(attempts: list[Attempt]) -> str:
     return json.dumps([a.to_dict() for a in attempts], indent=2)
 
 
+def export_format(path: str, chosen: str = "csv") -> str:
+    """The format to write: a .json or .csv suffix decides, any other name gets `chosen`."""
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    return suffix if suffix in ("csv", "json") else chosen
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write `text` to `path` through a temporary file beside it, then rename it into place:
+    a failure (full disk, no permission) leaves the old file or none, never half of one."""
+    import tempfile
+
+    target = os.path.realpath(path)  # replace what a symlink points at, not the link
+    folder = os.path.dirname(target) or "."
+    fd, temporary = tempfile.mkstemp(prefix=".activity-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, _file_mode(target))  # mkstemp's 0600 is not what a user expects
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _file_mode(target: str) -> int:
+    """The mode a plain open() would give: the old file's, or 0666 less the umask."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 class ActivityDock(QDockWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Activity log", parent)
@@ -163,22 +211,31 @@ class ActivityDock(QDockWidget):
         self.filter.setAccessibleName("Filter activity log")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        copy = QPushButton("&Copy")
-        copy.setToolTip("Copy the selected rows (or all) as CSV")
-        copy.clicked.connect(self.copy_rows)
-        export = QPushButton("E&xport…")
-        export.setToolTip("Save the log as CSV or JSON")
-        export.clicked.connect(self.export_dialog)
+        self.copy_button = QPushButton("&Copy")
+        self.copy_button.setToolTip("Copy the selected rows (or all shown rows) as CSV")
+        self.copy_button.clicked.connect(self.copy_rows)
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.setToolTip("Save the selected rows (or all shown rows) as CSV or JSON")
+        self.export_button.clicked.connect(self.export_dialog)
         clear = QPushButton("C&lear")
         clear.clicked.connect(self.model.clear)
+        # One line under the buttons says what Copy/Export did, or why it failed.
+        self.message = QLabel()
+        self.message.setObjectName("activityMessage")
+        self.message.setAccessibleName("Activity log message")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        self.export_box: QFileDialog | None = None  # made on first use, then reused
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
-        for button in (copy, export, clear):
+        for button in (self.copy_button, self.export_button, clear):
             bar.addWidget(button)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addWidget(self.message)
         layout.addWidget(self.table)
         self.setWidget(body)
         self.table.addAction(self._copy_action())
@@ -205,26 +262,87 @@ class ActivityDock(QDockWidget):
         self.model.append(attempt)
         self.table.scrollToBottom()
 
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        self.message.setStyleSheet(ERROR_STYLE if error else "")
+        self.message.setText(text)
+        self.message.show()
+
     def selected_attempts(self) -> list[Attempt]:
-        rows = sorted({self.proxy.mapToSource(i).row() for i in self.table.selectedIndexes()})
+        """What the user sees: the selected rows if any, else every row the filter lets through;
+        in the table's order, never a hidden row."""
+        proxy_rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        if not proxy_rows:
+            proxy_rows = list(range(self.proxy.rowCount()))
         all_rows = self.model.attempts()
-        return [all_rows[r] for r in rows] if rows else all_rows
+        return [all_rows[self.proxy.mapToSource(self.proxy.index(r, 0)).row()] for r in proxy_rows]
+
+    def _scope(self) -> str:
+        """How the rows Copy/Export take were chosen, for the confirmation line."""
+        if self.table.selectionModel().hasSelection():
+            return "selected "
+        return ""
+
+    def _filter_note(self) -> str:
+        text = self.filter.text()
+        if not text or self.table.selectionModel().hasSelection():
+            return ""
+        return f" (shown by the filter “{text}”; {self.model.rowCount()} in the log)"
 
     def copy_rows(self) -> None:
-        QGuiApplication.clipboard().setText(to_csv(self.selected_attempts()))
+        attempts = self.selected_attempts()
+        if not attempts:
+            why = "no row matches the filter" if self.filter.text() else "the log is empty"
+            self.show_message(f"Nothing copied: {why}.", error=True)
+            return
+        QGuiApplication.clipboard().setText(to_csv(attempts))
+        rows = _plural(len(attempts), f"{self._scope()}row")
+        self.show_message(f"Copied {rows} as CSV{self._filter_note()}.")
 
     def export_dialog(self) -> None:
-        dialog = QFileDialog(
-            self, "Export activity log", "activity.csv", "CSV (*.csv);;JSON (*.json)"
-        )
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.fileSelected.connect(self.export_to)
-        dialog.open()  # not exec(): no nested loop inside a running qasync loop
+        if not self.selected_attempts():
+            why = "no row matches the filter" if self.filter.text() else "the log is empty"
+            self.show_message(f"Nothing to export: {why}.", error=True)
+            return
+        if self.export_box is None:
+            start = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.DocumentsLocation
+            )
+            if not os.path.isdir(start):
+                start = os.path.expanduser("~")
+            box = QFileDialog(self, "Export activity log", start, ";;".join(FILTERS))
+            box.setObjectName("exportDialog")
+            box.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            box.setDefaultSuffix("csv")
+            # The filter picked decides the suffix a bare name gets, and so the format.
+            box.filterSelected.connect(lambda name: box.setDefaultSuffix(FILTERS.get(name, "csv")))
+            box.fileSelected.connect(lambda path: self._export_chosen(path, box))
+            self.export_box = box
+        box = self.export_box
+        box.selectFile("activity." + (box.defaultSuffix() or "csv"))
+        box.open()  # not exec(): no nested loop inside a running qasync loop
 
-    def export_to(self, path: str) -> None:
-        from pathlib import Path
+    def _export_chosen(self, path: str, box: QFileDialog) -> None:
+        chosen = FILTERS.get(box.selectedNameFilter(), "csv")
+        if not os.path.splitext(path)[1]:  # a native dialog that ignored the default suffix
+            path = f"{path}.{chosen}"
+        self.export_to(path, chosen)
 
-        target = Path(path)
-        attempts = self.model.attempts()
-        text = to_json(attempts) if target.suffix.lower() == ".json" else to_csv(attempts)
-        target.write_text(text, encoding="utf-8")
+    def export_to(self, path: str, chosen: str = "csv") -> bool:
+        """Write the rows Copy would take to `path`; the suffix (else `chosen`) picks the format.
+        Failures are told in the dock's message line, never raised into the Qt slot."""
+        attempts = self.selected_attempts()
+        fmt = export_format(path, chosen)
+        text = to_json(attempts) if fmt == "json" else to_csv(attempts)
+        try:
+            write_atomically(path, text)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            self.show_message(
+                f"Export failed: could not write {path} ({reason}). Nothing was saved; "
+                "choose a folder you can write to and export again.",
+                error=True,
+            )
+            return False
+        rows = _plural(len(attempts), f"{self._scope()}attempt")
+        self.show_message(f"Exported {rows} as {fmt.upper()} to {path}{self._filter_note()}.")
+        return True

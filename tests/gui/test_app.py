@@ -1,0 +1,68 @@
+"""The app's entry coroutine with the real window: start-up failures are shown, not raised."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+
+import console.app
+from console.app import SELF_TEST_SKILL, Options, run, self_test
+from console.ui.main_window import MainWindow
+from tests.gui.test_journeys import until
+
+
+async def test_a_sandbox_that_cannot_start_is_shown_in_the_open_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    async def broken() -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(console.app, "start_sandbox", broken)
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(None, settings, sandbox=True)
+    window.show()
+    app = asyncio.ensure_future(run(Options(sandbox=True, self_test=False), window))
+    await until(lambda: "Too many open files" in window.status.message.text())
+    text = window.status.message.text()
+    assert "Could not start the embedded sandbox" in text and "Ctrl+Q" in text
+    assert "#cf222e" in window.status.message.styleSheet()  # shown as an error
+    assert not window.status.progress.isVisible()  # no longer "Starting the sandbox…"
+    assert window.isVisible() and not app.done()  # it waits for the user to read and quit
+    window.quit_action.trigger()  # Ctrl+Q
+    assert await asyncio.wait_for(app, 10) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+async def test_self_test_checks_through_the_window_like_a_user(
+    window: MainWindow, capsys: Any
+) -> None:
+    accounts = [window.account.itemData(i) for i in range(window.account.count())]
+    customer = next(i for i, a in enumerate(accounts) if a.kind == "customer")
+    window.account.setCurrentIndex(customer)  # the last session ended on a customer account
+    assert not window.owner_box.isVisibleTo(window)
+    assert await self_test(window) == 0
+    line = capsys.readouterr().out
+    rows = window.activity.model.rowCount()
+    badge = window.status.badge.text()
+    assert badge in ("Enabled", "Not enabled")  # the status panel shows the outcome
+    state = "ENABLED" if badge == "Enabled" else "NOT_ENABLED"
+    assert window.current_account().name == "developer"  # type: ignore[union-attr]
+    assert window.selector.recent()[0] == SELF_TEST_SKILL  # Check ran as the window's action
+    assert (
+        line == f"self-test ok: {state} via {window.status.endpoint.text()} in {rows} attempt(s)\n"
+    )
+    assert "(NA)" in line
+
+
+async def test_self_test_reports_a_failed_check_in_one_line(
+    window: MainWindow, sandbox: Any, capsys: Any
+) -> None:
+    sandbox.state.revoke("Atzr|sandbox-developer")
+    assert await self_test(window) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("self-test FAILED: Check failed:")
+    assert "log in again" in lines[0].lower() and "Atzr|" not in lines[0]
