@@ -127,7 +127,7 @@ async def run(args: Options, window: Any) -> int:
         await window.shutdown.wait()
         return 0
     finally:
-        await window.runner.wait()
+        await window.wait_idle()  # the operation, a sign-in, a profile swap, a code fetch
         await _quietly(window.backend.aclose() if window.backend is not None else None)
         if sandbox is not None:
             await _quietly(asyncio.to_thread(sandbox.stop))

@@ -12,7 +12,7 @@ _PATTERNS = (
     re.compile(r"Atz[a-z]\|[^\s,;\"'&]+"),
     re.compile(
         r"(?i)((?:access_token|refresh_token|client_secret|code_verifier|codeVerifier|authCode"
-        r"|auth_code|code|token|password|secret)[\"']?\s*[:=]\s*[\"']?)[^\s,;\"'&}]+"
+        r"|auth_code|code|token|password|secret)[\"']?\s*[:=]\s*[\"']?)[^\s,;\"'&})]+"
     ),
 )
 

@@ -60,7 +60,7 @@ class SkillSelector(QGroupBox):
         label = QLabel("Skill &ID:")
         label.setBuddy(self.skill)
         form.addRow(label, row)
-        form.addRow("&Stage:", self.stage)
+        form.addRow("S&tage:", self.stage)
         form.addRow("", self.hint)
         self.skill.editTextChanged.connect(self._revalidate)
         self.skill.activated.connect(self._chosen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import keyring
 import keyring.errors
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from console.ui.backend import Backend
 from console.ui.main_window import MainWindow
@@ -141,3 +143,22 @@ async def test_profiles_cannot_change_under_a_running_operation(window: MainWind
 def test_focus_starts_in_the_skill_id(window: MainWindow) -> None:
     window.activateWindow()
     assert window.focusWidget() in (window.selector.skill, window.selector.line_edit)
+
+
+def mnemonics(root: QWidget) -> list[str]:
+    """The Alt+letter keys of every visible button, label and menu."""
+    texts = [w.text() for w in root.findChildren(QAbstractButton) if w.isVisible()]
+    texts += [w.text() for w in root.findChildren(QLabel) if w.isVisible() and w.buddy()]
+    texts += [a.text() for a in root.menuBar().actions()]  # type: ignore[attr-defined]
+    return [m.lower() for t in texts for m in re.findall(r"&([^&\s])", t)]
+
+
+def test_every_mnemonic_is_unique_for_owners_and_customers(window: MainWindow) -> None:
+    owner = mnemonics(window)
+    assert len(owner) == len(set(owner)), " ".join(sorted(owner))
+    for i in range(window.account.count()):
+        if window.account.itemData(i).kind == "customer":
+            window.account.setCurrentIndex(i)
+            break
+    customer = mnemonics(window)
+    assert len(customer) == len(set(customer)), customer

@@ -10,3 +10,7 @@ def test_redacts_token_shapes_and_named_secrets() -> None:
     for secret in ("Atza|abc.def", "Atzr|xyz", "s3cr3t", "partner-123", "custom-secret-value"):
         assert secret not in out
     assert "[redacted]" in out and "Authorization" in out
+
+
+def test_text_around_a_redacted_value_survives() -> None:
+    assert redact("(refresh_token=Xyz123)") == "(refresh_token=[redacted])"
