@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from console.api.errors import ValidationError
-from console.api.models import Stage
+
+if TYPE_CHECKING:
+    from console.api.models import Stage
 
 __all__ = [
     "check_auth_code",
@@ -52,6 +55,9 @@ def check_skill_id(skill_id: str) -> str:
 
 
 def check_stage(stage: str | Stage) -> Stage:
+    # Imported here: the window checks skill IDs as you type before the API models load.
+    from console.api.models import Stage
+
     try:
         return Stage(stage)
     except ValueError:

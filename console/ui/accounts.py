@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):  # not a dataclass: `dataclasses` costs start-up time
     name: str
     kind: str  # developer | customer
     label: str

@@ -1,4 +1,7 @@
-"""The live activity log: one row per HTTP attempt, filterable, copyable and exportable."""
+"""The live activity log: one row per HTTP attempt, filterable, copyable and exportable.
+
+The window docks it and builds it just after its first paint (see MainWindow.activity).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +14,11 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
-    QStandardPaths,
     Qt,
 )
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,7 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.ui.palette import ERROR, tint
+
 if TYPE_CHECKING:  # types only: the window paints before the API models load
+    from PySide6.QtWidgets import QFileDialog
+
     from console.api.models import Attempt
 
 COLUMNS = ("Time", "Method", "Status", "Elapsed", "Attempt", "Decision", "Host", "Path")
@@ -48,7 +52,6 @@ DISPLAY_ROLE, TOOLTIP_ROLE = 0, 3  # Qt.ItemDataRole values
 Index = QModelIndex | QPersistentModelIndex
 # Save-dialog filters; the one the user picks decides the suffix added to a bare file name.
 FILTERS = {"CSV (*.csv)": "csv", "JSON (*.json)": "json"}
-ERROR_STYLE = "color: #cf222e;"  # the status panel's error red
 
 
 def attempt_row(attempt: Attempt) -> list[str]:
@@ -192,10 +195,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-class ActivityDock(QDockWidget):
+class ActivityLog(QWidget):
+    """The log's table, filter, Copy/Export/Clear and message line (the window docks it)."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Activity log", parent)
-        self.setObjectName("activityDock")
+        super().__init__(parent)
+        self.setObjectName("activityLog")
         self.model = ActivityModel()
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -231,13 +236,11 @@ class ActivityDock(QDockWidget):
         bar.addWidget(self.filter, 1)
         for button in (self.copy_button, self.export_button, clear):
             bar.addWidget(button)
-        body = QWidget()
-        layout = QVBoxLayout(body)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.message)
         layout.addWidget(self.table)
-        self.setWidget(body)
         self.table.addAction(self._copy_action())
 
     def _size_columns(self) -> None:
@@ -263,7 +266,7 @@ class ActivityDock(QDockWidget):
         self.table.scrollToBottom()
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        self.message.setStyleSheet(ERROR_STYLE if error else "")
+        tint(self.message, ERROR if error else None)
         self.message.setText(text)
         self.message.show()
 
@@ -304,6 +307,9 @@ class ActivityDock(QDockWidget):
             self.show_message(f"Nothing to export: {why}.", error=True)
             return
         if self.export_box is None:
+            from PySide6.QtCore import QStandardPaths  # the dialog loads on first use
+            from PySide6.QtWidgets import QFileDialog
+
             start = QStandardPaths.writableLocation(
                 QStandardPaths.StandardLocation.DocumentsLocation
             )

@@ -18,16 +18,15 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from console.api.errors import ConsoleError
+from console.ui.palette import ERROR, tint
 
 if TYPE_CHECKING:
     import asyncio
@@ -72,7 +71,6 @@ class LoginPane(QGroupBox):
         self.kind.addItem("Customer (account linking)", "customer")
         self.kind.setAccessibleName("Login kind")
         self.login_button = QPushButton("Log in with &Amazon")
-        self.login_button.setShortcut("Ctrl+Shift+L")
         self.login_button.setToolTip("Open the browser to sign in (Ctrl+Shift+L)")
         self.logout_button = QPushButton("Log &out")
         self.state = QLabel("Not signed in.")
@@ -80,7 +78,7 @@ class LoginPane(QGroupBox):
         self.state.setAccessibleName("Login state")
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #cf222e;")
+        tint(self.error, ERROR)
         self.error.setAccessibleName("Login problem")
         self.waiting = self._waiting_box()
         grid = QGridLayout()
@@ -139,6 +137,12 @@ class LoginPane(QGroupBox):
         return box
 
     # --- wiring -------------------------------------------------------------------------------
+
+    def finish_start(self) -> None:
+        """What the first frame does not need (see MainWindow.finish_start)."""
+        from PySide6.QtGui import QKeySequence
+
+        self.login_button.setShortcut(QKeySequence("Ctrl+Shift+L"))
 
     def set_backend(self, backend: Any, profiles: list[str], *, fixed: bool) -> None:
         """A backend for `profiles[...]`; `fixed` (sandbox) disables profile management."""
@@ -286,6 +290,8 @@ class LoginPane(QGroupBox):
             self.profile_changed.emit(name)
 
     def ask_new_profile(self) -> None:
+        from PySide6.QtWidgets import QInputDialog  # dialogs load on first use
+
         dialog = QInputDialog(self)
         dialog.setWindowTitle("New profile")
         dialog.setLabelText("Name (letters, digits, - and _):")
@@ -311,6 +317,8 @@ class LoginPane(QGroupBox):
         if old == "default":
             self.error.setText("The default profile cannot be renamed; create a new one instead.")
             return
+        from PySide6.QtWidgets import QInputDialog  # dialogs load on first use
+
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Rename profile")
         dialog.setLabelText(f"New name for '{old}':")
@@ -352,6 +360,8 @@ class LoginPane(QGroupBox):
         if name == "default":
             self.error.setText("The default profile cannot be deleted.")
             return
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Delete profile",

@@ -6,17 +6,17 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QDockWidget,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 
 from console.api.errors import ConsoleError
 from console.ui.accounts import Account
-from console.ui.activity_log import ActivityDock
 from console.ui.login_pane import LoginPane
 from console.ui.operations import OperationRunner
+from console.ui.palette import fill
 from console.ui.skill_selector import SkillSelector
 from console.ui.status_panel import StatusPanel
 
@@ -36,9 +36,11 @@ if TYPE_CHECKING:  # asyncio, the API models and the service stack load after th
 
     from console.api.models import Attempt, OperationResult
     from console.services import ConsoleService
+    from console.ui.activity_log import ActivityLog
     from console.ui.backend import Backend
 
 TRANSITIONAL = ("ENABLING", "DISABLING")
+LOG_HEIGHT = 220
 FAILED = ("ENABLING_FAILED", "DISABLING_FAILED")
 
 
@@ -69,8 +71,10 @@ class MainWindow(QMainWindow):
         self.fetch_task: asyncio.Task[None] | None = None
         self._shutdown: asyncio.Event | None = None
         self.painted = False
-        self.activity = ActivityDock(self)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity)
+        self.activity_dock: QDockWidget | None = None  # built by finish_start
+        self._activity: ActivityLog | None = None
+        self._shortcuts: list[tuple[QAction, str | QKeySequence.StandardKey]] = []
+        self._started = False
         self.status = StatusPanel()
         recent = settings.value("recentSkills", [], type=list)
         self.selector = SkillSelector(
@@ -109,7 +113,7 @@ class MainWindow(QMainWindow):
     ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            self._shortcuts.append((action, shortcut))  # set by finish_start
         action.setToolTip(tip)
         action.setStatusTip(tip)
         action.triggered.connect(slot)
@@ -149,8 +153,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.cancel_action)
         menu.addAction(self.quit_action)
-        view = self.menuBar().addMenu("&View")
-        view.addAction(self.activity.toggleViewAction())
+        self.view_menu = self.menuBar().addMenu("&View")
 
     def _button(self, action: QAction) -> QPushButton:
         button = QPushButton(action.text())
@@ -211,18 +214,24 @@ class MainWindow(QMainWindow):
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.controls_area = scroll
         body = QWidget()
-        columns = QHBoxLayout(body)
+        outer = QVBoxLayout(body)
+        columns = QHBoxLayout()
         columns.addWidget(scroll, 3)
         columns.addWidget(self.status, 2)
+        outer.addLayout(columns, 1)
+        self.log_room = QWidget()  # where the log dock goes: nothing moves when it comes
+        self.log_room.setFixedHeight(LOG_HEIGHT)
+        outer.addWidget(self.log_room)
         self.setCentralWidget(body)
         if self.sandbox:
             marker = QLabel(" SANDBOX ")
             marker.setAccessibleName("Sandbox mode")
-            marker.setStyleSheet(
-                "background: #9a6700; color: white; font-weight: 700; border-radius: 4px;"
-            )
+            fill(marker, "#9a6700")
+            font = marker.font()
+            font.setBold(True)
+            marker.setFont(font)
             self.statusBar().addPermanentWidget(marker)
         self.setTabOrder(self.account, self.selector.skill)
         self.setTabOrder(self.selector.skill, self.selector.stage)
@@ -244,7 +253,32 @@ class MainWindow(QMainWindow):
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.idle.connect(self._refresh_enabled)
 
+    def finish_start(self) -> None:
+        """Everything the first frame does not need, right after it: the activity log dock,
+        keyboard shortcuts, selectable labels. They need Qt's `Qt` namespace, whose enums take
+        a noticeable part of start-up to create (see README, Benchmarks)."""
+        if self._started:
+            return
+        self._started = True
+        from PySide6.QtCore import Qt
+
+        for action, shortcut in self._shortcuts:
+            action.setShortcut(QKeySequence(shortcut))
+        self.login.finish_start()
+        self.status.finish_start()
+        self.controls_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        dock = QDockWidget("Activity log", self)
+        dock.setObjectName("activityDock")
+        dock.setWidget(self.activity)
+        self.log_room.hide()
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.resizeDocks([dock], [LOG_HEIGHT], Qt.Orientation.Vertical)
+        self.view_menu.addAction(dock.toggleViewAction())
+        self.activity_dock = dock
+
     def set_backend(self, backend: Backend | None) -> None:
+        if backend is not None:
+            self.finish_start()  # a backend means work: shortcuts and the log must be there
         self.backend = backend
         self.account.clear()
         if backend is None:
@@ -495,6 +529,8 @@ class MainWindow(QMainWindow):
         if not live:
             go()
             return
+        from PySide6.QtWidgets import QMessageBox  # dialogs load on first use, not at start-up
+
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Please confirm",
@@ -639,9 +675,20 @@ class MainWindow(QMainWindow):
             self._shutdown = asyncio.Event()
         return self._shutdown
 
+    @property
+    def activity(self) -> ActivityLog:
+        """The activity log (made on first use; finish_start docks it)."""
+        if self._activity is None:
+            from console.ui.activity_log import ActivityLog
+
+            self._activity = ActivityLog()
+        return self._activity
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        self.painted = True
+        if not self.painted:
+            self.painted = True
+            QTimer.singleShot(0, self, self.finish_start)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()

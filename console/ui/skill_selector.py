@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.api.validation import skill_id_problem
+from console.ui.palette import ERROR, tint
 
 MAX_RECENT = 15
 
@@ -52,7 +52,7 @@ class SkillSelector(QGroupBox):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setAccessibleName("Skill ID problem")
-        self.hint.setStyleSheet("color: #cf222e;")
+        tint(self.hint, ERROR)
         row = QHBoxLayout()
         row.addWidget(self.skill, 1)
         row.addWidget(self.pin)
@@ -65,7 +65,7 @@ class SkillSelector(QGroupBox):
         self.skill.editTextChanged.connect(self._revalidate)
         self.skill.activated.connect(self._chosen)
         self._valid = False
-        self.dialog: QInputDialog | None = None
+        self.dialog: QWidget | None = None
         self._refill("")
         self._revalidate("")
 
@@ -100,6 +100,8 @@ class SkillSelector(QGroupBox):
             return
         if not self._valid:
             return
+        from PySide6.QtWidgets import QInputDialog  # dialogs load on first use
+
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Pin skill")
         dialog.setLabelText(f"Friendly name for {skill_id}:")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from console.ui.palette import ERROR, fill, tint
 
 if TYPE_CHECKING:  # types only: the window paints before the API models load
     from console.api.models import OperationResult
@@ -36,20 +37,22 @@ class StatusPanel(QGroupBox):
         super().__init__("Status", parent)
         self.badge = QLabel()
         self.badge.setAccessibleName("Enablement state")
-        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.badge.setMinimumHeight(36)
+        self.badge.setMargin(6)
+        font = self.badge.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        self.badge.setFont(font)
         self.subject = QLabel("—")
         self.subject.setWordWrap(True)
         self.subject.setAccessibleName("Status of")
         self.link = QLabel("—")
         self.endpoint = QLabel("—")
-        self.endpoint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.checked = QLabel("—")
         self.attempts = QLabel("—")
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Last message")
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
@@ -66,17 +69,24 @@ class StatusPanel(QGroupBox):
         layout.addWidget(self.progress)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        self.set_state(None)
+        fill(self.badge, badge_for(None)[1])  # its text comes with the alignment, just after
+
+    def finish_start(self) -> None:
+        """What the first frame does not need (see MainWindow.finish_start)."""
+        from PySide6.QtCore import Qt
+
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for label in (self.endpoint, self.message):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if not self.badge.text():
+            self.set_state(None)
 
     def set_state(self, state: str | None) -> None:
         self._set_badge(*badge_for(state))
 
     def _set_badge(self, text: str, colour: str) -> None:
         self.badge.setText(text)
-        self.badge.setStyleSheet(
-            f"QLabel {{ background: {colour}; color: white; border-radius: 6px;"
-            " font-weight: 600; font-size: 15px; padding: 6px; }"
-        )
+        fill(self.badge, colour)
 
     def show_result(self, result: OperationResult, region: str | None, subject: str = "") -> None:
         self.set_state(result.state)
@@ -114,7 +124,7 @@ class StatusPanel(QGroupBox):
 
     def show_busy(self, text: str) -> None:
         self.progress.show()
-        self.message.setStyleSheet("")
+        tint(self.message, None)
         self.message.setText(text)
 
     def show_idle(self) -> None:
@@ -122,5 +132,5 @@ class StatusPanel(QGroupBox):
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.progress.hide()
-        self.message.setStyleSheet("color: #cf222e;" if error else "")
+        tint(self.message, ERROR if error else None)
         self.message.setText(text)

@@ -17,8 +17,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QFileDialog, QLineEdit, QPushButton
 
 from console.api.models import Attempt
-from console.ui.activity_log import ActivityDock
+from console.ui.activity_log import ActivityLog
 from console.ui.main_window import MainWindow
+from console.ui.palette import ERROR
+from tests.gui.colours import text_colour
 from tests.sandbox_client import SKILL_TRIVIA
 
 NA, EU = "https://api.amazonalexa.com", "https://api.eu.amazonalexa.com"
@@ -30,9 +32,9 @@ def attempt(base: str, status: int, n: int, decision: str) -> Attempt:
 
 
 @pytest.fixture
-def dock(qtbot: Any) -> Iterator[ActivityDock]:
+def dock(qtbot: Any) -> Iterator[ActivityLog]:
     """A dock holding NA 503 (retry), EU 400 (next endpoint), NA 204 (done), in that order."""
-    dock = ActivityDock()
+    dock = ActivityLog()
     qtbot.addWidget(dock)
     for row in (
         attempt(NA, 503, 1, "retry in 1.0 s"),
@@ -44,7 +46,7 @@ def dock(qtbot: Any) -> Iterator[ActivityDock]:
     yield dock
 
 
-def click(dock: ActivityDock, label: str, qtbot: Any) -> None:
+def click(dock: ActivityLog, label: str, qtbot: Any) -> None:
     """Press the dock's button labelled `label`, as a user would."""
     button = next(b for b in dock.findChildren(QPushButton) if b.text().replace("&", "") == label)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -54,7 +56,7 @@ def csv_statuses(text: str) -> list[str]:
     return [row["status"] for row in csv.DictReader(io.StringIO(text))]
 
 
-def test_copy_takes_only_the_rows_the_filter_shows(dock: ActivityDock, qtbot: Any) -> None:
+def test_copy_takes_only_the_rows_the_filter_shows(dock: ActivityLog, qtbot: Any) -> None:
     clipboard = QGuiApplication.clipboard()
     qtbot.keyClicks(dock.filter, "api.amazonalexa")  # NA only
     click(dock, "Copy", qtbot)
@@ -69,7 +71,7 @@ def test_copy_takes_only_the_rows_the_filter_shows(dock: ActivityDock, qtbot: An
     assert "Nothing copied" in dock.message.text() and "filter" in dock.message.text()
 
 
-def test_copy_takes_the_selected_rows_in_table_order(dock: ActivityDock, qtbot: Any) -> None:
+def test_copy_takes_the_selected_rows_in_table_order(dock: ActivityLog, qtbot: Any) -> None:
     dock.proxy.sort(2, Qt.SortOrder.DescendingOrder)  # by status: 503, 400, 204
     selection = dock.table.selectionModel()
     flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
@@ -81,7 +83,7 @@ def test_copy_takes_the_selected_rows_in_table_order(dock: ActivityDock, qtbot: 
     assert dock.message.text() == "Copied 2 selected rows as CSV."
 
 
-def test_export_writes_only_the_shown_rows_and_confirms(dock: ActivityDock, tmp_path: Path) -> None:
+def test_export_writes_only_the_shown_rows_and_confirms(dock: ActivityLog, tmp_path: Path) -> None:
     dock.filter.setText("eu.amazonalexa")
     target = tmp_path / "log.json"
     ok = dock.export_to(str(target))
@@ -89,20 +91,20 @@ def test_export_writes_only_the_shown_rows_and_confirms(dock: ActivityDock, tmp_
     assert [r["status"] for r in rows] == [400]
     assert ok is True
     assert dock.message.text().startswith(f"Exported 1 attempt as JSON to {target}")
-    assert not dock.message.styleSheet()  # not styled as an error
+    assert text_colour(dock.message) != ERROR  # not styled as an error
 
 
-def test_export_to_an_unwritable_place_is_told_in_the_dock(dock: ActivityDock) -> None:
+def test_export_to_an_unwritable_place_is_told_in_the_dock(dock: ActivityLog) -> None:
     path = "/proc/nope/activity.csv"
     assert dock.export_to(path) is False  # no exception escapes into the Qt slot
     text = dock.message.text()
     assert dock.message.isVisible()
     assert "Export failed" in text and path in text and "choose a folder you can write to" in text
-    assert "#cf222e" in dock.message.styleSheet()
+    assert text_colour(dock.message) == ERROR
 
 
 def test_a_failed_export_leaves_the_old_file_whole(
-    dock: ActivityDock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dock: ActivityLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "activity.csv"
     target.write_text("the previous export\n")
@@ -118,7 +120,7 @@ def test_a_failed_export_leaves_the_old_file_whole(
 
 
 def test_the_chosen_filter_decides_suffix_and_format(
-    dock: ActivityDock, qtbot: Any, tmp_path: Path
+    dock: ActivityLog, qtbot: Any, tmp_path: Path
 ) -> None:
     click(dock, "Export…", qtbot)
     box = dock.findChild(QFileDialog)
@@ -147,9 +149,7 @@ def test_the_chosen_filter_decides_suffix_and_format(
     assert csv_statuses((tmp_path / "typed.csv").read_text()) == ["503", "400", "204"]
 
 
-def test_export_with_nothing_shown_says_so_instead_of_asking(
-    dock: ActivityDock, qtbot: Any
-) -> None:
+def test_export_with_nothing_shown_says_so_instead_of_asking(dock: ActivityLog, qtbot: Any) -> None:
     dock.filter.setText("no such host")
     click(dock, "Export…", qtbot)
     box = dock.findChild(QFileDialog)

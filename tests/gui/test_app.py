@@ -12,6 +12,8 @@ from PySide6.QtCore import QSettings
 import console.app
 from console.app import SELF_TEST_SKILL, Options, run, self_test
 from console.ui.main_window import MainWindow
+from console.ui.palette import ERROR
+from tests.gui.colours import text_colour
 from tests.gui.test_journeys import until
 
 
@@ -29,7 +31,7 @@ async def test_a_sandbox_that_cannot_start_is_shown_in_the_open_window(
     await until(lambda: "Too many open files" in window.status.message.text())
     text = window.status.message.text()
     assert "Could not start the embedded sandbox" in text and "Ctrl+Q" in text
-    assert "#cf222e" in window.status.message.styleSheet()  # shown as an error
+    assert text_colour(window.status.message) == ERROR  # shown as an error
     assert not window.status.progress.isVisible()  # no longer "Starting the sandbox…"
     assert window.isVisible() and not app.done()  # it waits for the user to read and quit
     window.quit_action.trigger()  # Ctrl+Q
