@@ -14,12 +14,15 @@ import asyncio
 import webbrowser
 from collections.abc import Callable
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from console.api.errors import AuthError
-from console.auth.loopback import Callback, LoopbackReceiver, PortInUse
 from console.auth.pkce import challenge_for, new_state, new_verifier
-from console.auth.token_endpoint import LwaClient, TokenSet
+
+if TYPE_CHECKING:  # uvicorn and starlette load with the first login, not with every command
+    from console.auth.loopback import Callback, LoopbackReceiver
+    from console.auth.token_endpoint import LwaClient, TokenSet
 
 __all__ = ["CUSTOMER_SCOPES", "DEVELOPER_SCOPES", "LoginFlow", "LoginKind", "scopes_for"]
 
@@ -67,6 +70,8 @@ class LoginFlow:
 
     async def start(self) -> str:
         """Listen on the loopback port (or fall back to paste) and open the browser."""
+        from console.auth.loopback import LoopbackReceiver, PortInUse
+
         self._pasted = asyncio.get_running_loop().create_future()
         try:
             self._receiver = LoopbackReceiver(self._state, port=self._port, path=self._path)
@@ -108,7 +113,7 @@ class LoginFlow:
             )
         if self._pasted is not None and not self._pasted.done():
             self._pasted.set_result(
-                Callback(first.get("code"), first.get("error"), first.get("error_description"))
+                _callback(first.get("code"), first.get("error"), first.get("error_description"))
             )
 
     def cancel(self) -> None:
@@ -152,6 +157,12 @@ class LoginFlow:
         if finished.cancelled():
             raise AuthError("The sign-in was cancelled", hint="Log in again when ready.")
         return finished.result()
+
+
+def _callback(code: str | None, error: str | None, description: str | None) -> Callback:
+    from console.auth.loopback import Callback
+
+    return Callback(code, error, description)
 
 
 def _denied(callback: Callback) -> AuthError:

@@ -11,10 +11,6 @@ import threading
 from dataclasses import dataclass
 from typing import ClassVar
 
-import keyring
-import keyring.errors
-from keyring.backends import fail
-
 from console.api.errors import AuthError
 from console.auth.token_endpoint import TokenSet
 
@@ -29,6 +25,9 @@ NO_KEYCHAIN_WARNING = (
 
 
 def keychain_available() -> bool:
+    import keyring  # here, not above: commands that use environment tokens never need it
+    from keyring.backends import fail
+
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring):
         return False
@@ -110,6 +109,8 @@ class TokenStore:
         if not self.persistent:
             with self._lock:
                 return self._memory.get(key)
+        import keyring.errors  # loaded by keychain_available() already
+
         try:
             value = keyring.get_password(SERVICE, key)
         except keyring.errors.KeyringError as exc:
@@ -121,6 +122,8 @@ class TokenStore:
             with self._lock:
                 self._memory[key] = value
             return
+        import keyring.errors
+
         try:
             keyring.set_password(SERVICE, key, value)
         except keyring.errors.KeyringError as exc:
@@ -131,6 +134,8 @@ class TokenStore:
             with self._lock:
                 self._memory.pop(key, None)
             return
+        import keyring.errors
+
         try:
             keyring.delete_password(SERVICE, key)
         except keyring.errors.PasswordDeleteError:
