@@ -162,3 +162,12 @@ def test_every_mnemonic_is_unique_for_owners_and_customers(window: MainWindow) -
             break
     customer = mnemonics(window)
     assert len(customer) == len(set(customer)), customer
+
+
+def test_the_window_fits_a_small_screen(window: MainWindow) -> None:
+    for i in range(window.account.count()):  # the customer's controls are the tallest
+        if window.account.itemData(i).kind == "customer":
+            window.account.setCurrentIndex(i)
+            break
+    window.resize(1000, 560)
+    assert window.height() <= 560 and window.width() <= 1000
