@@ -39,17 +39,22 @@ def skillctl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
     )
 
 
-def browser_login(env: dict[str, str], account: str = "developer") -> tuple[int, str, str]:
-    """Run `skillctl login --no-browser` and play the browser for the URL it prints."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "console", "login", "--no-browser", "--wait", "30"],
-        stdin=subprocess.DEVNULL,
+def login_process(env: dict[str, str], *extra: str, paste: bool = True) -> subprocess.Popen[str]:
+    """`skillctl login --no-browser`; with `paste`, its stdin is ours to write to."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "console", "login", "--no-browser", "--wait", "60", *extra],
+        stdin=subprocess.PIPE if paste else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=ROOT,
     )
+
+
+def browser_login(env: dict[str, str], account: str = "developer") -> tuple[int, str, str]:
+    """Run `skillctl login --no-browser` and play the browser for the URL it prints."""
+    proc = login_process(env, paste=False)
     assert proc.stderr is not None
     seen = []
     for line in proc.stderr:
@@ -107,18 +112,6 @@ def test_without_a_keychain_the_user_is_told_why_a_new_login_is_needed(
     assert status.returncode == 3
     assert "Not logged in" in status.stderr and "No OS keychain" in status.stderr
     assert not (tmp_path / "keyring.json").exists()
-
-
-def login_process(env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "console", "login", "--no-browser", "--wait", "60", *extra],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
 
 
 def printed_url(proc: subprocess.Popen[str]) -> str:
