@@ -45,7 +45,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.self_test:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never a window, whatever was inherited
         args = args._replace(sandbox=True)
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -279,7 +279,7 @@ async def self_test(window: Any) -> int:
             f"the window shows {badge!r} and {rows} activity row(s) for state {result.state}"
         )
     endpoint = window.status.endpoint.text()
-    print(one_line_text(f"self-test ok: {result.state} via {endpoint} in {rows} attempt(s)"))
+    print(one_line_text(f"self-test ok: {result.state} via {endpoint} in {rows} HTTP request(s)"))
     return 0
 
 

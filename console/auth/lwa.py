@@ -144,9 +144,10 @@ class LoginFlow:
         done, pending = await asyncio.wait(
             waiters, timeout=self._timeout, return_when=asyncio.FIRST_COMPLETED
         )
-        for waiter in pending:
-            if waiter is not self._pasted:
-                waiter.cancel()
+        receivers = [w for w in pending if w is not self._pasted]
+        for waiter in receivers:
+            waiter.cancel()
+        await asyncio.gather(*receivers, return_exceptions=True)  # nothing left pending
         if not done:
             raise AuthError(
                 f"The sign-in timed out after {self._timeout:.0f} s",

@@ -257,6 +257,8 @@ class ActivityLog(QWidget):
 
     def _copy_action(self) -> QAction:
         action = QAction("Copy", self.table)
+        # Only while the table has focus: Ctrl+C in a label or field copies that text.
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.setShortcut(QKeySequence.StandardKey.Copy)
         action.triggered.connect(self.copy_rows)
         return action

@@ -123,10 +123,13 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.check_action = self._action("&Check", "F5", self.check, "Read the current state (F5)")
         self.enable_action = self._action(
-            "&Enable", "Ctrl+E", self.enable, "Owner: enable this stage (the other is disabled)"
+            "&Enable",
+            "Ctrl+Shift+E",  # not Ctrl+E: Linux text fields take it (end of line)
+            self.enable,
+            "Owner: enable this stage; the other is disabled (Ctrl+Shift+E)",
         )
         self.disable_action = self._action(
-            "&Disable", "Ctrl+D", self.disable, "Owner: disable this stage"
+            "&Disable", "Ctrl+Shift+D", self.disable, "Owner: disable this stage (Ctrl+Shift+D)"
         )
         self.endpoint_action = self._action(
             "&Find endpoint", "Ctrl+P", self.find_endpoint, "Customer: find the regional endpoint"
@@ -135,13 +138,19 @@ class MainWindow(QMainWindow):
             "&Link", "Ctrl+L", self.link, "Customer: enable and link with the partner code"
         )
         self.unlink_action = self._action(
-            "&Unlink", "Ctrl+U", self.unlink, "Customer: disable and unlink"
+            "&Unlink",
+            "Ctrl+Shift+U",  # not Ctrl+U: Linux text fields take it (delete the line)
+            self.unlink,
+            "Customer: disable and unlink (Ctrl+Shift+U)",
         )
         self.cancel_action = self._action(
             "Cancel", "Esc", self.cancel, "Cancel the running operation or sign-in (Esc)"
         )
         self.quit_action = self._action(
-            "&Quit", QKeySequence.StandardKey.Quit, lambda: self.close(), "Quit"
+            "&Quit",
+            "Ctrl+Q",
+            lambda: self.close(),
+            "Quit (Ctrl+Q)",  # the standard key is empty on Windows
         )
         self.cancel_action.setEnabled(False)
         menu = self.menuBar().addMenu("&Skill")
@@ -266,7 +275,7 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
         self.login.finish_start()
         self.status.finish_start()
-        self.controls_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.controls_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to what is inside
         dock = QDockWidget("Activity log", self)
         dock.setObjectName("activityDock")
         dock.setWidget(self.activity)
@@ -275,6 +284,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([dock], [LOG_HEIGHT], Qt.Orientation.Vertical)
         self.view_menu.addAction(dock.toggleViewAction())
         self.activity_dock = dock
+        state = self.settings.value("windowState")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)  # the log's visibility, size and place, as left
 
     def set_backend(self, backend: Backend | None) -> None:
         if backend is not None:
@@ -353,12 +365,18 @@ class MainWindow(QMainWindow):
         import asyncio
 
         old, self.backend = self.backend, None
+        factory = self.backend_factory
 
         async def swap() -> None:
+            try:
+                fresh = factory(profile)
+            except ConsoleError as error:  # e.g. a broken settings.toml: stay where we were
+                self.set_backend(old)
+                self._show_error(f"Switching to profile '{profile}'", error)
+                return
             if old is not None:
                 await old.aclose()
-            assert self.backend_factory is not None
-            self.set_backend(self.backend_factory(profile))
+            self.set_backend(fresh)
 
         self.swap_task = asyncio.ensure_future(swap())
 
@@ -411,6 +429,7 @@ class MainWindow(QMainWindow):
     def _forget_result(self) -> None:
         if not self.runner.busy:
             self.status.forget()
+            self.status.show_message("")
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -576,7 +595,10 @@ class MainWindow(QMainWindow):
         """What the status panel describes: skill, stage and account."""
         account = self.current_account()
         who = account.label.split(" — ")[0] if account else "—"
-        return f"{self.selector.skill_id() or '—'} · {self.selector.stage_name()} · {who}"
+        skill = self.selector.skill_id() or "—"
+        if len(skill) > 34:  # the tail tells skills apart; the panel must not crowd the controls
+            skill = f"{skill[:16]}…{skill[-16:]}"
+        return f"{skill} · {self.selector.stage_name()} · {who}"
 
     def _on_finished(self, name: str, result: OperationResult) -> None:
         if result.endpoints:
@@ -633,6 +655,8 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
+        if self.activity_dock is not None:
+            self.settings.setValue("windowState", self.saveState())
         self.settings.setValue("recentSkills", self.selector.recent())
         self.settings.setValue("pinnedSkills", json.dumps(self.selector.pinned))
         account = self.current_account()

@@ -55,7 +55,8 @@ async def test_self_test_checks_through_the_window_like_a_user(
     assert window.current_account().name == "developer"  # type: ignore[union-attr]
     assert window.selector.recent()[0] == SELF_TEST_SKILL  # Check ran as the window's action
     assert (
-        line == f"self-test ok: {state} via {window.status.endpoint.text()} in {rows} attempt(s)\n"
+        line
+        == f"self-test ok: {state} via {window.status.endpoint.text()} in {rows} HTTP request(s)\n"
     )
     assert "(NA)" in line
 

@@ -72,7 +72,7 @@ async def test_the_status_panel_never_shows_a_stale_or_unknown_state_as_known(
     window.check_action.trigger()
     await window.runner.wait()
     assert window.status.badge.text() == "Not enabled"
-    assert SKILL_TRIVIA in window.status.subject.text()
+    assert SKILL_TRIVIA[-12:] in window.status.subject.text()
     window.selector.stage.setCurrentText("live")  # another question: the answer is gone
     assert window.status.badge.text() == "Not checked yet"
     assert window.status.endpoint.text() == "—"
@@ -171,3 +171,55 @@ def test_the_window_fits_a_small_screen(window: MainWindow) -> None:
             break
     window.resize(1000, 560)
     assert window.height() <= 560 and window.width() <= 1000
+
+
+def test_colours_follow_a_light_dark_switch(window: MainWindow, qapp: Any) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    from console.ui.palette import ERROR
+    from tests.gui.colours import text_colour
+
+    window.status.show_message("fine")
+    window.login.error.setText("a problem")
+    original = QPalette(qapp.palette())
+    dark = QPalette(original)
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e8eaed"))
+    try:
+        qapp.setPalette(dark)
+        qapp.processEvents()
+        assert text_colour(window.status.message) == "#e8eaed"  # inherited, not frozen
+        assert text_colour(window.login.error) == ERROR
+    finally:
+        qapp.setPalette(original)
+
+
+def test_the_log_is_where_the_user_left_it(window: MainWindow) -> None:
+    assert window.activity_dock is not None
+    window.activity_dock.hide()
+    window.save_settings()
+    again = MainWindow(None, window.settings, sandbox=True)
+    again.finish_start()
+    assert again.activity_dock is not None and again.activity_dock.isHidden()
+    again.deleteLater()
+
+
+async def test_a_profile_that_cannot_load_leaves_the_window_working(
+    sandbox: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    from console.api.errors import ValidationError
+
+    def factory(profile: str) -> Backend:
+        if profile == "broken":
+            raise ValidationError("The settings file cannot be read", hint="Fix it.")
+        return Backend([], {}, login_env=sandbox.env(), profile=profile)
+
+    window = real_window(qtbot, tmp_path)
+    window.backend_factory = factory
+    window.set_backend(factory("default"))
+    window.switch_profile("broken")
+    assert window.swap_task is not None
+    await window.swap_task
+    assert window.backend is not None and window.backend.profile == "default"
+    assert "cannot be read" in window.status.message.text()
+    assert window.login.profile.currentText() == "default"
+    await window.wait_idle()
