@@ -21,6 +21,7 @@ import click
 from console.api.errors import (
     AuthError,
     ConsoleError,
+    InProgressError,
     NetworkError,
     NotFoundError,
     ServerError,
@@ -161,14 +162,24 @@ def human(result: OperationResult) -> str:
     return "  ".join(parts) + f"  ({where})"
 
 
-def run(opts: Options, operation: str, account: str, call: Operation, **base: Any) -> int:
-    """Run one use case and report it; returns the exit code."""
+def run(
+    opts: Options,
+    operation: str,
+    account: str,
+    call: Operation,
+    *,
+    expect: frozenset[str] | None = None,
+    **base: Any,
+) -> int:
+    """Run one use case and report it; returns the exit code.
+
+    `expect`: the states that count as done (a change that ends elsewhere is a failure)."""
     base["operation"] = operation
     result: OperationResult | None = None
     error: ConsoleError | None = None
     try:
         result = asyncio.run(_run_async(opts, account, call))
-        error = _final_failure(result)
+        error = _final_failure(result, expect)
     except ConsoleError as exc:
         error = exc
     except KeyboardInterrupt:
@@ -187,14 +198,22 @@ def run(opts: Options, operation: str, account: str, call: Operation, **base: An
     return 4 if _absent(result) else 0
 
 
-def _final_failure(result: OperationResult) -> ConsoleError | None:
-    """ENABLING_FAILED / DISABLING_FAILED: Alexa answered, but the change did not happen."""
-    if result.state not in FAILED_STATES:
+def _final_failure(result: OperationResult, expect: frozenset[str] | None) -> ConsoleError | None:
+    """Alexa answered, but the change did not happen (or has not yet)."""
+    common: dict[str, Any] = {"endpoint": result.endpoint, "attempts": result.attempts}
+    if result.state in FAILED_STATES:
+        return TransitionFailedError(
+            f"Alexa reports {result.state}: the change did not complete", **common
+        )
+    if expect is None or result.state in expect:
         return None
+    if result.state in TRANSITIONAL_STATES:
+        return InProgressError(
+            f"Alexa still reports {result.state} after the time allowed for this command",
+            **common,
+        )
     return TransitionFailedError(
-        f"Alexa reports {result.state}: the change did not complete",
-        endpoint=result.endpoint,
-        attempts=result.attempts,
+        f"Alexa reports {result.state} afterwards: the change did not take", **common
     )
 
 
@@ -329,7 +348,10 @@ def customer_enable(
         first = await svc.link(skill_id, stage, code, uri, code_verifier)
         return first if no_wait else await _settled(opts, svc, first)
 
-    sys.exit(run(opts, "customer-enable", CUSTOMER, call, skill_id=skill_id, stage=stage))
+    done = frozenset({"ENABLED"} | ({"ENABLING"} if no_wait else set()))
+    sys.exit(
+        run(opts, "customer-enable", CUSTOMER, call, expect=done, skill_id=skill_id, stage=stage)
+    )
 
 
 @customer.command("disable")
@@ -343,7 +365,8 @@ def customer_disable(opts: Options, skill_id: str, no_wait: bool) -> None:
         first = await svc.unlink(skill_id)
         return first if no_wait else await _settled(opts, svc, first)
 
-    sys.exit(run(opts, "customer-disable", CUSTOMER, call, skill_id=skill_id))
+    done = frozenset({"DISABLED", "NO_ASSOCIATION"} | ({"DISABLING"} if no_wait else set()))
+    sys.exit(run(opts, "customer-disable", CUSTOMER, call, expect=done, skill_id=skill_id))
 
 
 async def _settled(opts: Options, svc: ConsoleService, first: OperationResult) -> OperationResult:
@@ -352,18 +375,11 @@ async def _settled(opts: Options, svc: ConsoleService, first: OperationResult) -
         return first
     if not opts.as_json:
         click.echo(f"{first.state}: waiting for Alexa to finish (Ctrl-C stops waiting)", err=True)
-    deadline = svc.client.settings.policy.deadline
+    deadline = svc.client.settings.policy.deadline  # the whole wait, not each poll
     interval = 0.5
-    final = await svc.customers.follow(
-        first, interval=interval, limit=max(1, int(deadline / interval))
+    return await svc.customers.follow(
+        first, interval=interval, limit=max(1, int(deadline / interval)), within=deadline
     )
-    if final.state in TRANSITIONAL_STATES and not opts.as_json:
-        click.echo(
-            f"still {final.state} after {deadline:g} s: check again later with "
-            "'skillctl customer status'",
-            err=True,
-        )
-    return final
 
 
 @cli.command("login")

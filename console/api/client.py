@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +29,7 @@ from console.api.errors import (
     RefusedError,
     ServerError,
     ThrottledError,
+    ValidationError,
     WrongEndpointError,
 )
 from console.api.models import (
@@ -149,6 +150,8 @@ class SkillApiClient:
         path = f"/v1/skills/{skill_id}/stages/{stage.value}/enablement"
         reply = await self._exchange(action, method, self.settings.owner_endpoint, path, ok)
         self._raise_unless_done(reply, action)
+        if name == "status" and reply.status == 404 and reply.code not in (None, "NOT_ENABLED"):
+            raise self._error(dataclasses.replace(reply, action=Action.FAIL), action)  # no skill
         if name == "status":
             state = ENABLED if reply.status == 204 else NOT_ENABLED
         else:
@@ -215,7 +218,19 @@ class SkillApiClient:
     async def unlink(self, skill_id: str) -> OperationResult:
         skill_id = validation.check_skill_id(skill_id)
         action = self._new_action("customer-disable")
-        reply = await self._customer(action, "DELETE", skill_id, frozenset({200, 204}))
+        try:
+            reply = await self._customer(action, "DELETE", skill_id, frozenset({200, 204}))
+        except NotFoundError as exc:
+            if not _repeated_after_a_lost_answer(action.attempts, "DELETE"):
+                raise  # the first answer: it really was not enabled
+            # An earlier DELETE may have landed unanswered; now there is nothing to disable.
+            return OperationResult(
+                operation="customer-disable",
+                skill_id=skill_id,
+                state="DISABLED",
+                endpoint=exc.endpoint,
+                attempts=tuple(action.attempts),
+            )
         if reply.body.strip():
             with contextlib.suppress(ProtocolError):  # a status body is a bonus, not a promise
                 return self._status_result(action, "customer-disable", skill_id, reply)
@@ -234,7 +249,8 @@ class SkillApiClient:
         base = self.settings.owner_endpoint
         reply = await self._exchange(action, "GET", base, "/v1/alexaApiEndpoint", frozenset({200}))
         if reply.action is Action.DONE:
-            return dedupe(parse_endpoints(reply.body, base, reply.status or 0)), base
+            with _attempts_on_error(action):
+                return dedupe(parse_endpoints(reply.body, base, reply.status or 0)), base
         if reply.status is not None and reply.status >= 500:
             return fallback_candidates(self.settings.endpoints), base
         raise self._error(reply, action)
@@ -308,7 +324,8 @@ class SkillApiClient:
                 "be read: run a status check before trying again."
             )
             raise original
-        status = parse_customer_status(check.body, failed.endpoint, check.status or 0)
+        with _attempts_on_error(action):
+            status = parse_customer_status(check.body, failed.endpoint, check.status or 0)
         if status.status in ("ENABLED", "ENABLING") and status.stage in (None, stage.value):
             return self._result(action, "customer-enable", skill_id, status, failed.endpoint)
         original.hint = (
@@ -320,7 +337,8 @@ class SkillApiClient:
     def _status_result(
         self, action: _Action, name: str, skill_id: str, reply: _Reply
     ) -> OperationResult:
-        status = parse_customer_status(reply.body, reply.endpoint, reply.status or 0)
+        with _attempts_on_error(action):
+            status = parse_customer_status(reply.body, reply.endpoint, reply.status or 0)
         return self._result(action, name, skill_id, status, reply.endpoint)
 
     def _result(
@@ -421,6 +439,16 @@ class SkillApiClient:
                 timeout=httpx.Timeout(timeout, connect=min(timeout, self.settings.connect_timeout)),
             )
             content = response.content
+        except (httpx.LocalProtocolError, UnicodeEncodeError) as exc:
+            # The request could not even be written (a token with a space or a control
+            # character, say): repeating it cannot help, and nothing reached the service.
+            raise ValidationError(
+                f"The request to {base} could not be built: {redact(str(exc), token)}",
+                hint="Check the access token and the SKILL_CONSOLE_* settings for stray spaces, "
+                "line breaks or non-ASCII characters.",
+                endpoint=base,
+                attempts=action.attempts,
+            ) from None
         except httpx.TransportError as exc:
             elapsed = (time.perf_counter() - t0) * 1000
             sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | _DeadlinePassed)
@@ -500,8 +528,24 @@ class SkillApiClient:
         )
 
 
+@contextlib.contextmanager
+def _attempts_on_error(action: _Action) -> Iterator[None]:
+    """An error raised while reading an answer carries the attempts that got it."""
+    try:
+        yield
+    except ConsoleError as exc:
+        exc.attempts = tuple(action.attempts)
+        raise
+
+
 class _DeadlinePassed(httpx.TransportError):
     """The action's deadline ran out before this request could be sent."""
+
+
+def _repeated_after_a_lost_answer(attempts: list[Attempt], method: str) -> bool:
+    """Whether a request was repeated after one whose outcome is unknown (no answer, 5xx)."""
+    earlier = [a for a in attempts[:-1] if a.method == method]
+    return any(a.status is None or a.status >= 500 for a in earlier)
 
 
 def _wrong_endpoint(reply: _Reply) -> bool:

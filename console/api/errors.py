@@ -17,6 +17,7 @@ __all__ = [
     "AuthError",
     "ConsoleError",
     "ForbiddenError",
+    "InProgressError",
     "NetworkError",
     "NotFoundError",
     "ProtocolError",
@@ -92,6 +93,16 @@ class TransitionFailedError(ConsoleError):
     default_hint = (
         "Alexa could not finish the change: check the status, then try again; if it keeps "
         "failing, check the skill's account-linking setup."
+    )
+
+
+class InProgressError(ConsoleError):
+    """Alexa was still ENABLING/DISABLING when the time allowed ran out."""
+
+    kind = "in_progress"
+    default_hint = (
+        "Alexa is still working on it: check again later with 'skillctl customer status' "
+        "(or allow more time with SKILL_CONSOLE_DEADLINE)."
     )
 
 

@@ -36,10 +36,11 @@ class Action(StrEnum):
 class Decision:
     action: Action
     delay: float = 0.0
+    note: str = ""  # why the delay is not what the server asked for, if it is not
 
     def describe(self) -> str:
         if self.action is Action.RETRY:
-            return f"retry in {self.delay:.1f} s"
+            return f"retry in {self.delay:.1f} s" + (f" ({self.note})" if self.note else "")
         return str(self.action)
 
 
@@ -99,11 +100,15 @@ def decide(
     if not _may_retry(outcome, idempotent) or attempt >= policy.max_attempts:
         return Decision(Action.FAIL)
     delay = backoff(policy, attempt - 1, rng)
+    note = ""
     if outcome.retry_after is not None and outcome.retry_after > delay:
-        delay = outcome.retry_after
+        if outcome.retry_after <= remaining:  # the contract: it wins when longer and it fits
+            delay = outcome.retry_after
+        else:
+            note = f"Retry-After {outcome.retry_after:.0f} s is past the deadline"
     if delay > remaining:
         return Decision(Action.FAIL)
-    return Decision(Action.RETRY, delay)
+    return Decision(Action.RETRY, delay, note)
 
 
 def _may_retry(outcome: Outcome, idempotent: bool) -> bool:

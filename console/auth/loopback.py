@@ -58,7 +58,7 @@ class LoopbackReceiver:
     def __init__(self, state: str, *, port: int = 0, path: str = "/callback") -> None:
         self.state = state
         self.path = path
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             self._sock.bind(("127.0.0.1", port))
         except OSError as exc:

@@ -145,7 +145,9 @@ class SandboxServer:
 
     def _bind_sockets(self) -> None:
         for offset, name in enumerate(LISTENER_ORDER):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            # IPPROTO_TCP, not 0: asyncio turns Nagle off only for sockets that say they are TCP,
+            # and with Nagle on, a kept-alive response waits out the client's delayed ACK.
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             port = self.port_base + offset if self.port_base else 0
             try:

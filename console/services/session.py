@@ -60,6 +60,19 @@ def _lwa_client(settings: LwaSettings, store: TokenStore) -> LwaClient:
     )
 
 
+def _token_setting(env: Mapping[str, str], name: str) -> str | None:
+    """A token from the environment, without the line break `cat` or Windows left on it."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isprintable() or " " in value:
+        raise ValidationError(
+            f"{name} holds spaces, control or non-ASCII characters, so it cannot be a token",
+            hint=f"Set {name} to the token alone (no quotes, spaces or line breaks).",
+        )
+    return value
+
+
 def token_provider(
     env: Mapping[str, str],
     *,
@@ -70,8 +83,8 @@ def token_provider(
 ) -> TokenProvider:
     """Environment tokens if set, else the stored login of this profile and kind."""
     lwa = lwa_settings(env)
-    refresh = env.get("SKILL_CONSOLE_REFRESH_TOKEN")
-    access = env.get("SKILL_CONSOLE_ACCESS_TOKEN")
+    refresh = _token_setting(env, "SKILL_CONSOLE_REFRESH_TOKEN")
+    access = _token_setting(env, "SKILL_CONSOLE_ACCESS_TOKEN")
     if refresh:
         if not lwa.client_id:
             raise AuthError(

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # asyncio, the API models and the service stack load after th
 TRANSITIONAL = ("ENABLING", "DISABLING")
 LOG_HEIGHT = 220
 FAILED = ("ENABLING_FAILED", "DISABLING_FAILED")
+WANTED = {"customer-enable": ("ENABLED",), "customer-disable": ("DISABLED", "NO_ASSOCIATION")}
 
 
 def _pinned(raw: object) -> dict[str, str]:
@@ -619,6 +620,12 @@ class MainWindow(QMainWindow):
         elif result.state in TRANSITIONAL:
             self.status.show_message(
                 f"{name}: still {result.state} after following it; check again later (F5)."
+            )
+        elif result.state not in WANTED.get(result.operation, (result.state,)):
+            self.status.show_message(
+                f"{name}: Alexa reports {result.state} afterwards — the change did not take. "
+                "Check again (F5), then try once more.",
+                error=True,
             )
         else:
             self.status.show_message(f"{name}: done.")

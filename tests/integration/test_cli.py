@@ -19,6 +19,7 @@ from tests.sandbox_client import (
     SKILL_TRIVIA,
     SKILL_WEATHER,
     partner_code,
+    pkce_pair,
 )
 
 
@@ -185,11 +186,24 @@ def test_no_secret_reaches_output(sandbox: Any) -> None:
         skillctl(sandbox, "-v", "enable", SKILL_TRIVIA),
         skillctl(sandbox, "-v", "status", "bad id"),
     ]
+    verifier, challenge = pkce_pair()
+    code = partner_code(sandbox, challenge=challenge)
+    sandbox.add_fault(route="customer-enable", status=500, count=1)  # an error path too
+    outputs.append(
+        skillctl(
+            sandbox,
+            *("-v", "--json", "customer", "enable", SKILL_TRIVIA, "--stage", "live"),
+            *("--auth-code", code, "--redirect-uri", PARTNER_REDIRECT),
+            *("--code-verifier", verifier),
+            account="customer-eu",
+        )
+    )
+    customer = sandbox.env("customer-eu")["SKILL_CONSOLE_REFRESH_TOKEN"]
     issued = [t for t in sandbox.state.world.access_tokens]
     assert issued, "the runs must have used access tokens"
     for result in outputs:
         text = result.stdout + result.stderr
-        for secret in (refresh, CLIENT_SECRET, *issued):
+        for secret in (refresh, customer, CLIENT_SECRET, code, verifier, *issued):
             assert secret not in text
 
 
@@ -313,3 +327,53 @@ def test_sandbox_partner_refusing_a_redirect_uri_is_explained(sandbox: Any) -> N
     )
     assert result.returncode == 1 and "refused to issue a code" in result.stderr
     assert "pitangui" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_change_that_did_not_take_or_has_not_finished_is_not_success(sandbox: Any) -> None:
+    httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0})
+    enable = ["customer", "enable", SKILL_TRIVIA, "--stage", "live", "--auth-code"]
+    linked = skillctl(
+        sandbox,
+        *enable,
+        partner_code(sandbox),
+        "--redirect-uri",
+        PARTNER_REDIRECT,
+        account="customer-eu",
+    )
+    assert linked.returncode == 0
+    sandbox.add_fault(route="customer-disable", malformed=True, count=1)  # nothing happens
+    kept = as_json(
+        skillctl(sandbox, "--json", "customer", "disable", SKILL_TRIVIA, account="customer-eu")
+    )
+    assert kept["ok"] is False and kept["state"] == "ENABLED"
+    assert kept["error"]["kind"] == "transition_failed"
+    httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 1000})
+    slow = skillctl(
+        sandbox,
+        "--json",
+        *enable,
+        partner_code(sandbox),
+        "--redirect-uri",
+        PARTNER_REDIRECT,
+        account="customer-fe",
+        SKILL_CONSOLE_DEADLINE="1.5",
+    )
+    data = as_json(slow)
+    assert slow.returncode == 1 and data["state"] == "ENABLING"
+    assert data["error"]["kind"] == "in_progress"
+
+
+@pytest.mark.parametrize(("value", "code"), [("{token}\r", 0), ("{token} x", 2)])
+def test_tokens_from_the_environment_are_trimmed_or_refused(
+    sandbox: Any, value: str, code: int
+) -> None:
+    token = str(sandbox.issue_tokens("developer")["access_token"])
+    result = skillctl(
+        sandbox,
+        "status",
+        SKILL_TRIVIA,
+        SKILL_CONSOLE_REFRESH_TOKEN="",
+        SKILL_CONSOLE_ACCESS_TOKEN=value.format(token=token),
+    )
+    assert result.returncode in ((0, 4) if code == 0 else (code,)), result.stderr
+    assert token not in result.stdout + result.stderr

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from console.api.errors import NotFoundError, RefusedError, ServerError
+from console.api.errors import NotFoundError, ProtocolError, RefusedError, ServerError
 from console.api.models import Attempt
 from console.api.regions import EndpointMemory
 from tests.integration.conftest import ServiceFactory
@@ -191,3 +191,23 @@ async def test_link_5xx_where_the_customer_is_unknown_moves_on(
         ("POST", sandbox.urls.eu, 201),  # so the same code goes to the next candidate
     ]
     assert result.endpoint == sandbox.urls.eu and result.account_link == "LINKED"
+
+
+async def test_a_disable_whose_answer_was_lost_is_not_reported_as_not_found(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    svc = make_service("customer-eu")
+    await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
+    sandbox.add_fault(route="customer-disable", drop_response=True, count=1)
+    result = await svc.unlink(SKILL_TRIVIA)  # DELETE lands unanswered; the retry gets 404
+    assert result.state == "DISABLED"
+    assert [a.status for a in result.attempts if a.method == "DELETE"] == [None, 404]
+
+
+async def test_an_unreadable_answer_keeps_its_attempts(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    sandbox.add_fault(route="customer-status", malformed=True, share=1.0)
+    with pytest.raises(ProtocolError) as caught:
+        await make_service("customer-eu").customer_status(SKILL_TRIVIA)
+    assert caught.value.attempts and caught.value.attempts[-1].status == 200

@@ -72,7 +72,21 @@ def test_retry_after_wins_when_longer_but_never_past_the_deadline() -> None:
     )
     assert decision.action is Action.RETRY and decision.delay == 3.0
     assert decision.describe() == "retry in 3.0 s"
-    assert step(Outcome(503, retry_after=30.0), remaining=10.0) is Action.FAIL
+    # Longer than the time left: the back-off goes on (the contract), and the log says why.
+    past = decide(
+        Outcome(503, retry_after=30.0),
+        success=OK,
+        attempt=1,
+        policy=POLICY,
+        remaining=10.0,
+        refreshed=False,
+        idempotent=True,
+        more_candidates=False,
+        rng=random.Random(1),
+    )
+    assert past.action is Action.RETRY and past.delay <= POLICY.base
+    assert "Retry-After 30 s is past the deadline" in past.describe()
+    assert step(Outcome(503, retry_after=30.0), remaining=0.0) is Action.FAIL
 
 
 def test_non_idempotent_requests_are_not_retried_after_ambiguous_failures() -> None:
