@@ -40,7 +40,13 @@ from console.api.redact import redact
 from console.api.regions import EndpointMemory
 from console.auth.lwa import LoginFlow, LoginKind
 from console.auth.tokens import TokenStore
-from console.config import RuntimeState, api_settings
+from console.config import (
+    RuntimeState,
+    api_settings,
+    list_profiles,
+    save_profiles,
+    valid_profile_name,
+)
 from console.services import ConsoleService
 from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_code
 from console.services.session import effective_env, login, logout, token_provider, whoami
@@ -253,7 +259,21 @@ def _verbose_listener(attempt: Attempt) -> None:
 @click.pass_context
 def cli(ctx: click.Context, profile: str, sandbox: bool, as_json: bool, verbose: bool) -> None:
     """Enable, disable and check Alexa skills; look up customers' skill status."""
+    if not valid_profile_name(profile):
+        raise click.BadParameter("use 1-40 letters, digits, '-' or '_'", param_hint="--profile")
     ctx.obj = Options(profile, sandbox, as_json, verbose)
+
+
+def _environment_note(profile: str) -> None:
+    """Tokens in the environment win over stored logins: say so where it surprises."""
+    env = effective_env(profile)
+    for name in ("SKILL_CONSOLE_REFRESH_TOKEN", "SKILL_CONSOLE_ACCESS_TOKEN"):
+        if env.get(name, "").strip():
+            click.echo(
+                f"note: {name} is set, so commands use it, not the stored login "
+                f"(unset {name} to use the login).",
+                err=True,
+            )
 
 
 OwnerCall = Callable[[ConsoleService, str, str], Awaitable[OperationResult]]
@@ -387,13 +407,14 @@ async def _settled(opts: Options, svc: ConsoleService, first: OperationResult) -
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
+    callback=lambda _ctx, _param, port: _redirect_port(port),
     help="Redirect port (must match the allowed return URL; default 53682, or any for a sandbox).",
 )
 @click.option("--no-browser", is_flag=True, help="Only print the URL to open elsewhere.")
 @click.option(
     "--wait",
     "wait_seconds",
-    type=float,
+    type=click.FloatRange(5, 3600),
     default=300.0,
     show_default=True,
     help="Seconds to wait for the browser.",
@@ -412,6 +433,7 @@ def login_command(
     store = TokenStore(opts.profile)
     if store.warning:
         click.echo(f"note: {store.warning}", err=True)
+    _environment_note(opts.profile)
 
     async def go() -> None:
         await login(
@@ -435,6 +457,7 @@ def login_command(
         click.echo("login cancelled", err=True)
         sys.exit(3)
     if store.persistent:
+        save_profiles(lambda profiles: profiles.setdefault(opts.profile, {}))  # the app lists it
         click.echo(f"Logged in as a {kind} for profile '{opts.profile}' (kept in the OS keychain).")
         return
     # Nothing can hold this login after we exit: a live refresh token nobody holds is a leak.
@@ -449,6 +472,28 @@ def login_command(
         "SKILL_CONSOLE_REFRESH_TOKEN; the desktop app keeps a login for as long as it runs.",
         err=True,
     )
+    sys.exit(3)  # nobody is logged in now: a script must not go on as if someone were
+
+
+def _redirect_port(port: int | None) -> int | None:
+    """0 (any free port: a sandbox) or an unprivileged port, as a return URL can name."""
+    if port is not None and 0 < port < 1024:
+        raise click.BadParameter("use 0 or 1024-65535", param_hint="--port")
+    return port
+
+
+@cli.command("profiles")
+@click.pass_obj
+def profiles_command(opts: Options) -> None:
+    """The settings profiles (settings.toml), the current one marked."""
+    names = list_profiles()
+    if opts.as_json:
+        click.echo(json.dumps({"profiles": names, "current": opts.profile}))
+        return
+    for name in names:
+        click.echo(f"{'*' if name == opts.profile else ' '} {name}")
+    if opts.profile not in names:
+        click.echo(f"note: profile '{opts.profile}' is not in settings.toml yet", err=True)
 
 
 def _announce(flow: LoginFlow) -> None:
@@ -527,6 +572,7 @@ def logout_command(opts: Options) -> None:
 def whoami_command(opts: Options) -> None:
     """Profile, login kind, token expiry and scopes (never a secret)."""
     logins = whoami(opts.profile)
+    _environment_note(opts.profile)
     if opts.as_json:
         click.echo(
             json.dumps(

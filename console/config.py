@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
@@ -36,6 +37,7 @@ __all__ = [
     "save_profiles",
     "settings_path",
     "state_dir",
+    "valid_profile_name",
 ]
 
 DEFAULT_AUTHORIZE_URL = "https://www.amazon.com/ap/oa"
@@ -205,6 +207,13 @@ PROFILE_KEYS = {
     "retry_base": "RETRY_BASE",
     "deadline": "DEADLINE",
 }
+
+
+PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def valid_profile_name(name: str) -> bool:
+    return bool(PROFILE_NAME.fullmatch(name))
 
 
 def profile_env(profile: str, path: Path | None = None) -> dict[str, str]:

@@ -35,12 +35,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def _fresh_keyring() -> Iterator[None]:
     import keyring
 
+    from console.auth.tokens import TokenStore
+
     backend = keyring.get_keyring()
     if hasattr(backend, "clear"):
         backend.clear()
+    TokenStore._memory.clear()  # the no-keychain store lives as long as the process
     yield
     if hasattr(backend, "clear"):
         backend.clear()
+    TokenStore._memory.clear()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import html
 import socket
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -59,6 +60,12 @@ class LoopbackReceiver:
         self.state = state
         self.path = path
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        # The fixed port must be reusable right after the last login, whose browser connection
+        # may still linger in TIME_WAIT; on Windows, the same option would let others steal it.
+        if sys.platform == "win32":
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        else:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self._sock.bind(("127.0.0.1", port))
         except OSError as exc:

@@ -11,6 +11,8 @@ The browser is opened by `start` through `open_browser` (injectable: tests scrip
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import webbrowser
 from collections.abc import Callable
 from enum import StrEnum
@@ -29,6 +31,7 @@ __all__ = ["CUSTOMER_SCOPES", "DEVELOPER_SCOPES", "LoginFlow", "LoginKind", "sco
 DEVELOPER_SCOPES = ("alexa::ask:skills:readwrite", "alexa::ask:skills:test")
 CUSTOMER_SCOPES = ("alexa::skills:account_linking",)
 DEFAULT_TIMEOUT = 300.0  # an authorization code lives five minutes
+BROWSER_GRACE = 2.0  # seconds to learn whether a browser could be opened
 
 
 class LoginKind(StrEnum):
@@ -91,11 +94,27 @@ class LoginFlow:
             "code_challenge_method": "S256",
         }
         self.url = f"{self._authorize_url}?{urlencode(params)}"
-        try:
-            self.browser_opened = bool(self._open_browser(self.url))
-        except Exception:  # no browser is a normal situation here, not a crash
-            self.browser_opened = False
+        opened = self._open_in_background()
+        done, _ = await asyncio.wait({opened}, timeout=BROWSER_GRACE)
+        # Still opening after the grace period: a terminal browser that returns when it exits.
+        self.browser_opened = opened.result() if done else True
         return self.url
+
+    def _open_in_background(self) -> asyncio.Future[bool]:
+        """The browser opens in a thread: a text-mode one blocks until the user leaves it."""
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[bool] = loop.create_future()
+
+        def run() -> None:
+            try:
+                opened = bool(self._open_browser(self.url))
+            except Exception:  # no browser is a normal situation here, not a crash
+                opened = False
+            with contextlib.suppress(RuntimeError):  # the loop may be gone by now
+                loop.call_soon_threadsafe(_settle, result, opened)
+
+        threading.Thread(target=run, name="browser", daemon=True).start()
+        return result
 
     def submit_redirect(self, pasted: str) -> None:
         """The paste fallback: the URL the browser was redirected to (state still checked)."""
@@ -151,13 +170,22 @@ class LoginFlow:
         if not done:
             raise AuthError(
                 f"The sign-in timed out after {self._timeout:.0f} s",
-                hint="Start the login again and finish it in the browser within 5 minutes.",
+                hint="Start the login again and finish it in the browser within "
+                f"{self._timeout / 60:.0f} minutes."
+                if self._timeout >= 120
+                else f"Start the login again and finish it in the browser within "
+                f"{self._timeout:.0f} s.",
                 endpoint=self._authorize_url,
             )
         finished = done.pop()
         if finished.cancelled():
             raise AuthError("The sign-in was cancelled", hint="Log in again when ready.")
         return finished.result()
+
+
+def _settle(future: asyncio.Future[bool], value: bool) -> None:
+    if not future.done():
+        future.set_result(value)
 
 
 def _callback(code: str | None, error: str | None, description: str | None) -> Callback:

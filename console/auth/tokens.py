@@ -26,10 +26,10 @@ NO_KEYCHAIN_WARNING = (
 
 def keychain_available() -> bool:
     import keyring  # here, not above: commands that use environment tokens never need it
-    from keyring.backends import fail
+    from keyring.backends import fail, null
 
     backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring):
+    if isinstance(backend, fail.Keyring | null.Keyring):  # null: keyring switched off
         return False
     chained = getattr(backend, "backends", None)
     return chained is None or bool(chained)
@@ -39,6 +39,7 @@ def keychain_available() -> bool:
 class StoredLogin:
     kind: str
     tokens: TokenSet
+    client_id: str | None = None  # not a secret: lets the login refresh without the env var
 
     def to_json(self) -> str:
         t = self.tokens
@@ -49,6 +50,7 @@ class StoredLogin:
                 "refresh_token": t.refresh_token,
                 "expires_at": t.expires_at,
                 "scope": t.scope,
+                "client_id": self.client_id,
             }
         )
 
@@ -62,7 +64,8 @@ class StoredLogin:
                 float(data["expires_at"]),
                 data.get("scope"),
             )
-            return cls(str(data["kind"]), tokens)
+            client_id = data.get("client_id")
+            return cls(str(data["kind"]), tokens, str(client_id) if client_id else None)
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -88,8 +91,12 @@ class TokenStore:
         raw = self._get(self._key(kind))
         return StoredLogin.from_json(raw) if raw else None
 
-    def save(self, kind: str, tokens: TokenSet) -> None:
-        self._set(self._key(kind), StoredLogin(kind, tokens).to_json())
+    def save(self, kind: str, tokens: TokenSet, client_id: str | None = None) -> None:
+        """Store a login; without `client_id`, the one stored before is kept."""
+        if client_id is None:
+            previous = self.load(kind)
+            client_id = previous.client_id if previous else None
+        self._set(self._key(kind), StoredLogin(kind, tokens, client_id).to_json())
 
     def delete(self, kind: str) -> None:
         self._delete(self._key(kind))

@@ -116,13 +116,15 @@ class LwaRoutes:
         scopes = params.get("scope", "").split()
         if not scopes or any(s not in KNOWN_SCOPES for s in scopes):
             return ("invalid_scope", "scope is missing or names an unknown scope")
+        if not params.get("state"):
+            return ("invalid_request", "state is required (the client checks it on return)")
+        # PKCE is required, as the contract's clients always send it: a client that drops it
+        # must fail here rather than against Amazon.
+        if params.get("code_challenge_method") != "S256":
+            return ("invalid_request", "code_challenge_method must be S256 (PKCE is required)")
         challenge = params.get("code_challenge")
-        method = params.get("code_challenge_method")
-        if challenge is not None or method is not None:
-            if method != "S256":
-                return ("invalid_request", "code_challenge_method must be S256")
-            if not challenge or not CHALLENGE_RE.fullmatch(challenge):
-                return ("invalid_request", "code_challenge must be 43 base64url characters")
+        if not challenge or not CHALLENGE_RE.fullmatch(challenge):
+            return ("invalid_request", "code_challenge must be 43 base64url characters")
         return None
 
     def _consent_page(self, params: dict[str, str]) -> HTMLResponse:

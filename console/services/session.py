@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from console.api.errors import AuthError, ValidationError
+from console.api.errors import AuthError, ConsoleError, ValidationError
 from console.api.tokens import TokenProvider
 from console.auth.lwa import LoginFlow, LoginKind, scopes_for
 from console.auth.provider import RefreshingTokenProvider, StaticTokenProvider
@@ -28,9 +28,11 @@ __all__ = [
     "LoginInfo",
     "LogoutReport",
     "effective_env",
+    "forget_if_current",
     "login",
     "logout",
     "move_logins",
+    "save_if_current",
     "token_provider",
     "whoami",
 ]
@@ -43,8 +45,11 @@ def effective_env(
     return profile_env(profile) | dict(os.environ if environ is None else environ)
 
 
-def _lwa_client(settings: LwaSettings, store: TokenStore) -> LwaClient:
-    if not settings.client_id:
+def _lwa_client(
+    settings: LwaSettings, store: TokenStore, stored_client_id: str | None = None
+) -> LwaClient:
+    client_id = settings.client_id or stored_client_id
+    if not client_id:
         raise AuthError(
             "No LWA client id is configured",
             hint="Set SKILL_CONSOLE_CLIENT_ID (and SKILL_CONSOLE_CLIENT_SECRET), or add "
@@ -53,7 +58,7 @@ def _lwa_client(settings: LwaSettings, store: TokenStore) -> LwaClient:
     secret = settings.client_secret or store.client_secret()
     return LwaClient(
         settings.token_url,
-        settings.client_id,
+        client_id,
         secret,
         timeout=settings.timeout,
         policy=settings.policy,
@@ -79,9 +84,15 @@ def token_provider(
     profile: str = "default",
     kind: str = LoginKind.DEVELOPER,
     store: TokenStore | None = None,
-    on_refreshed: Callable[[str, TokenSet], None] | None = None,
+    on_refreshed: Callable[[str, TokenSet, str], None] | None = None,
+    on_revoked: Callable[[str, str], None] | None = None,
 ) -> TokenProvider:
-    """Environment tokens if set, else the stored login of this profile and kind."""
+    """Environment tokens if set, else the stored login of this profile and kind.
+
+    A stored login's refresh and revocation are written back through `on_refreshed(kind,
+    tokens, held)` and `on_revoked(kind, held)` (the app does it off its UI thread), by
+    default `save_if_current` / `forget_if_current` here and now. `held` is the refresh token
+    this provider held: a newer login stored meanwhile is never overwritten or deleted."""
     lwa = lwa_settings(env)
     refresh = _token_setting(env, "SKILL_CONSOLE_REFRESH_TOKEN")
     access = _token_setting(env, "SKILL_CONSOLE_ACCESS_TOKEN")
@@ -113,18 +124,35 @@ def token_provider(
             hint=f"Run 'skillctl login{flag}' (or use the Log in button), or set "
             f"SKILL_CONSOLE_REFRESH_TOKEN; or try it out with --sandbox.{why}",
         )
+    saving = on_refreshed or (lambda k, fresh, held: save_if_current(store, k, fresh, held))
+    forgetting = on_revoked or (lambda k, held: forget_if_current(store, k, held))
+    held = [stored.tokens.refresh_token]  # the refresh token this provider holds, as it rotates
+
+    def refreshed(fresh: TokenSet) -> None:
+        saving(kind, fresh, held[0])
+        held[0] = fresh.refresh_token or held[0]
+
     return RefreshingTokenProvider(
-        _lwa_client(lwa, store),
+        _lwa_client(lwa, store, stored.client_id),
         stored.tokens.refresh_token,
         current=stored.tokens,
-        # The app saves off its UI thread (a keychain can be slow); the CLI saves in place.
-        on_refreshed=(
-            (lambda fresh: on_refreshed(kind, fresh))
-            if on_refreshed
-            else (lambda fresh: store.save(kind, fresh))
-        ),
-        on_revoked=lambda: store.delete(kind),
+        on_refreshed=refreshed,
+        on_revoked=lambda: forgetting(kind, held[0]),
     )
+
+
+def save_if_current(store: TokenStore, kind: str, fresh: TokenSet, held: str) -> None:
+    """Store refreshed tokens, unless a newer login took the place of the one refreshed."""
+    stored = store.load(kind)
+    if stored is not None and stored.tokens.refresh_token == held:
+        store.save(kind, fresh)
+
+
+def forget_if_current(store: TokenStore, kind: str, held: str) -> None:
+    """Forget a revoked login, unless a newer login took its place meanwhile."""
+    stored = store.load(kind)
+    if stored is not None and stored.tokens.refresh_token == held:
+        store.delete(kind)
 
 
 async def login(
@@ -159,10 +187,25 @@ async def login(
     finally:
         await flow.close()
     # Keychain calls may block (a locked keychain asks the user): keep them off the loop.
-    await asyncio.to_thread(store.save, kind, tokens)
+    previous = await asyncio.to_thread(store.load, kind)
+    try:
+        await asyncio.to_thread(store.save, kind, tokens, client.client_id)
+    except ConsoleError as exc:  # nothing holds the new login: it must not stay live
+        await _revoke_quietly(client, tokens.refresh_token)
+        exc.hint = f"{exc.hint} The new login could not be kept, so it was revoked again."
+        raise
     if settings.client_secret and store.persistent:
         await asyncio.to_thread(store.save_client_secret, settings.client_secret)
+    replaced = previous.tokens.refresh_token if previous else None
+    if replaced and replaced != tokens.refresh_token:
+        await _revoke_quietly(client, replaced)  # the login this one replaces: nobody holds it
     return tokens
+
+
+async def _revoke_quietly(client: LwaClient, token: str | None) -> None:
+    """Best effort: a revocation that fails leaves nothing worse than before."""
+    if token:
+        await client.revoke(token)
 
 
 @dataclass(frozen=True)

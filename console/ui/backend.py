@@ -54,6 +54,7 @@ class Backend:
         self._logins: list[session.LoginInfo] = []
         self.keychain_problem: ConsoleError | None = None
         self._saves: set[asyncio.Task[None]] = set()
+        self.on_logins_changed: Callable[[], None] | None = None  # the window re-reads them
         if persist:
             state = RuntimeState()
             self.memory = EndpointMemory(state.endpoints(), on_change=state.save_endpoints)
@@ -101,6 +102,7 @@ class Backend:
                 kind=self._kind(account),
                 store=self.store,
                 on_refreshed=self._save_refreshed,
+                on_revoked=self._forget_revoked,
             )
             self._services[account] = ConsoleService(
                 api_settings(env), tokens, on_attempt=self._emit, memory=self.memory
@@ -136,17 +138,31 @@ class Backend:
             await self._drop(f"login-{kind}")
         return report
 
-    def _save_refreshed(self, kind: str, tokens: TokenSet) -> None:
+    def _save_refreshed(self, kind: str, tokens: TokenSet, held: str) -> None:
         """Called on the loop by a token refresh: write the keychain in a worker thread."""
+        self._in_background(
+            lambda: session.save_if_current(self.store, kind, tokens, held), dropped=None
+        )
 
-        async def save() -> None:
+    def _forget_revoked(self, kind: str, held: str) -> None:
+        """Called on the loop when LWA says the login is over: forget it, off the UI thread."""
+        self._in_background(
+            lambda: session.forget_if_current(self.store, kind, held), dropped=f"login-{kind}"
+        )
+
+    def _in_background(self, change: Callable[[], None], dropped: str | None) -> None:
+        async def run() -> None:
             try:
-                await asyncio.to_thread(self.store.save, kind, tokens)
+                await asyncio.to_thread(change)
             except ConsoleError as error:
                 self.keychain_problem = error
+            if dropped is not None:
+                await self._drop(dropped)  # its service holds the ended login
             await self.reload_logins()
+            if self.on_logins_changed is not None:
+                self.on_logins_changed()
 
-        task = asyncio.ensure_future(save())
+        task = asyncio.ensure_future(run())
         self._saves.add(task)
         task.add_done_callback(self._saves.discard)
 

@@ -7,7 +7,6 @@ redirect address (the fallback when the browser cannot reach this machine) and C
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,14 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from console.api.errors import ConsoleError
+from console.config import valid_profile_name
 from console.ui.palette import ERROR, tint
 
 if TYPE_CHECKING:
     import asyncio
 
     from console.auth.lwa import LoginFlow
-
-PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 def countdown(seconds: float) -> str:
@@ -300,7 +298,7 @@ class LoginPane(QGroupBox):
         dialog.open()  # not exec(): see QT-ASYNC-NOTES
 
     def create_profile(self, name: str, save: Callable[..., None] | None = None) -> bool:
-        if not PROFILE_NAME.fullmatch(name):
+        if not valid_profile_name(name):
             self.error.setText(f"'{name}' is not a valid profile name: use letters, digits, - _.")
             return False
         from console.config import save_profiles
@@ -330,7 +328,7 @@ class LoginPane(QGroupBox):
     def rename_current(self, old: str, new: str) -> bool:
         if new == old or self.busy:
             return False
-        if not PROFILE_NAME.fullmatch(new) or self.profile.findText(new) >= 0:
+        if not valid_profile_name(new) or self.profile.findText(new) >= 0:
             self.error.setText(f"'{new}' is not a free, valid profile name (letters, digits, - _).")
             return False
         import asyncio

@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
         else:
             self.status.show_idle()
             backend.add_listener(self._on_attempt)
+            backend.on_logins_changed = self._logins_changed
             self.fetch_code.setVisible(backend.partner_authorize_url is not None)
             if backend.partner_authorize_url and not self.redirect_uri.text():
                 self.redirect_uri.setText(backend.partner_redirect_uri)
@@ -307,6 +308,11 @@ class MainWindow(QMainWindow):
             self._load_logins(backend)
         self.login.set_backend(backend, self._profiles(backend), fixed=self.sandbox)
         self._account_changed()
+
+    def _logins_changed(self) -> None:
+        """A refresh or a revocation changed what is stored (e.g. LWA ended a login)."""
+        self.reload_accounts(None)
+        self.login.refresh()
 
     def _load_logins(self, backend: Backend) -> None:
         """The profile's stored logins, read from the keychain off the UI thread."""

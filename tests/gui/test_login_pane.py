@@ -87,3 +87,21 @@ async def test_cancel_while_waiting(window: MainWindow) -> None:
     assert window.login.task is not None
     await window.login.task
     assert "cancelled" in window.login.error.text().lower()
+
+
+async def test_a_login_amazon_ended_leaves_the_window(window: MainWindow, sandbox: Any) -> None:
+    from tests.gui.test_journeys import until
+
+    window.backend.open_browser = scripted_browser("developer")[0]  # type: ignore[union-attr]
+    await login(window)
+    assert window.current_account().name == "login-developer"  # type: ignore[union-attr]
+    for token in list(sandbox.state.world.grants):
+        if "sandbox-" not in token:
+            sandbox.state.revoke(token)
+    sandbox.clock.advance(3700)  # the access token expired: the refresh meets the revocation
+    window.selector.skill.setCurrentText(SKILL_TRIVIA)
+    window.check_action.trigger()
+    await window.runner.wait()
+    assert "log in again" in window.status.message.text().lower()
+    await until(lambda: "developer" not in window.login.state.text())
+    assert all(a.name != "login-developer" for a in window.backend.accounts)  # type: ignore[union-attr]

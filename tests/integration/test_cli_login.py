@@ -76,6 +76,9 @@ def test_login_then_a_second_process_uses_the_stored_tokens(sandbox: Any, tmp_pa
     status = skillctl(env, "-v", "status", SKILL_TRIVIA)
     assert status.returncode == 4 and "NOT_ENABLED" in status.stdout  # an answer, not a login
     assert "auth/o2/token" in status.stderr
+    without_id = {k: v for k, v in env.items() if k != "SKILL_CONSOLE_CLIENT_ID"}
+    assert skillctl(without_id, "status", SKILL_TRIVIA).returncode == 4  # the login knows it
+    assert "* default" in skillctl(env, "profiles").stdout  # the app lists it too
     who = skillctl(env, "whoami")
     assert who.returncode == 0 and "developer" in who.stdout and "expires in" in who.stdout
     out_text = out + err + status.stdout + status.stderr + who.stdout + who.stderr
@@ -105,7 +108,7 @@ def test_without_a_keychain_the_user_is_told_why_a_new_login_is_needed(
 ) -> None:
     env = environ(sandbox, tmp_path, "keyring.backends.fail.Keyring")
     code, out, err = browser_login(env)
-    assert code == 0 and "No OS keychain" in err and "memory for this run only" in out
+    assert code == 3 and "No OS keychain" in err and "memory for this run only" in out
     issued = [g for t, g in sandbox.state.world.grants.items() if "sandbox-" not in t]
     assert issued and all(g.revoked for g in issued)  # no live login left that nobody holds
     status = skillctl(env, "status", SKILL_TRIVIA)

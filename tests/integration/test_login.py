@@ -205,3 +205,79 @@ async def test_logout_says_when_revocation_failed_and_forgets_the_client_secret(
     )
     assert report.removed == ("developer",) and "answered 401" in report.not_revoked[0]
     assert store.load("developer") is None and store.client_secret() is None
+
+
+async def test_the_fixed_port_is_free_again_while_a_browser_lingers() -> None:
+    from console.auth.loopback import LoopbackReceiver
+
+    first = LoopbackReceiver("s1", port=0)
+    port = first.port
+    await first.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n")  # kept open, as browsers do
+    await writer.drain()
+    await reader.readuntil(b"\r\n\r\n")
+    await first.close()
+    second = LoopbackReceiver("s2", port=port)  # the next login on the same registered port
+    await second.start()
+    await second.close()
+    writer.close()
+
+
+async def test_a_browser_that_blocks_does_not_hold_up_the_login(sandbox: Any) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def terminal_browser(url: str) -> bool:  # like w3m: returns when the user quits it
+        release.wait(10)
+        return True
+
+    flow = LoginFlow(
+        lwa(sandbox), sandbox.urls.authorize_url, ("profile",), open_browser=terminal_browser
+    )
+    try:
+        url = await flow.start()
+        assert url.startswith(sandbox.urls.authorize_url) and flow.browser_opened
+        assert not release.is_set()  # start() came back while the browser still runs
+    finally:
+        release.set()
+        await flow.close()
+
+
+async def test_logging_in_again_revokes_the_login_it_replaces(sandbox: Any) -> None:
+    env = sandbox.env() | {"SKILL_CONSOLE_REFRESH_TOKEN": ""}
+    for _ in range(2):
+        opener, _ = scripted_browser()
+        await session.login(env, profile="twice", open_browser=opener)
+    grants = [g for t, g in sandbox.state.world.grants.items() if "sandbox-" not in t]
+    assert [g.revoked for g in grants] == [True, False]
+
+
+async def test_a_login_the_keychain_refuses_is_revoked_again(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: TokenStore, kind: str, tokens: TokenSet, client_id: str | None = None) -> None:
+        raise AuthError("The OS keychain refused access (KeyringLocked)")
+
+    monkeypatch.setattr(TokenStore, "save", refuse)
+    opener, _ = scripted_browser()
+    env = sandbox.env() | {"SKILL_CONSOLE_REFRESH_TOKEN": ""}
+    with pytest.raises(AuthError) as caught:
+        await session.login(env, open_browser=opener)
+    assert "revoked again" in caught.value.hint
+    grants = [g for t, g in sandbox.state.world.grants.items() if "sandbox-" not in t]
+    assert grants and all(g.revoked for g in grants)
+
+
+async def test_an_old_session_never_deletes_a_newer_login(sandbox: Any) -> None:
+    store = TokenStore("newer")
+    store.save("developer", TokenSet("Atza|x", "Atzr|sandbox-developer", expires_at=0))
+    env = sandbox.env() | {"SKILL_CONSOLE_REFRESH_TOKEN": ""}
+    old = session.token_provider(env, profile="newer", store=store)
+    store.save("developer", TokenSet("Atza|y", "Atzr|sandbox-developer-other", expires_at=0))
+    sandbox.state.revoke("Atzr|sandbox-developer")
+    with pytest.raises(AuthError):
+        await old.access_token()
+    kept = store.load("developer")
+    assert kept is not None and kept.tokens.refresh_token == "Atzr|sandbox-developer-other"

@@ -145,6 +145,17 @@ def test_authorize_rejects_plain_pkce_and_unknown_scope(sandbox: Any) -> None:
     assert redirect_params(plain)["error"] == "invalid_request"
     scope = httpx.get(sandbox.urls.authorize_url, params=base | {"scope": "alexa::everything"})
     assert redirect_params(scope)["error"] == "invalid_scope"
+    _, challenge = pkce_pair()
+    pkce = {"code_challenge": challenge, "code_challenge_method": "S256", "scope": SMAPI}
+    for missing in ("code_challenge", "code_challenge_method", "state"):
+        params = {k: v for k, v in (base | pkce).items() if k != missing}
+        for send in (httpx.get, httpx.post):  # the consent form's POST is checked the same
+            answer = (
+                send(sandbox.urls.authorize_url, params=params)
+                if send is httpx.get
+                else send(sandbox.urls.authorize_url, data=params | {"decision": "allow"})
+            )
+            assert redirect_params(answer)["error"] == "invalid_request", (missing, send)
 
 
 def test_code_is_single_use_and_replay_revokes(sandbox: Any) -> None:
