@@ -62,6 +62,7 @@ def window(
     win = MainWindow(None, settings, sandbox=True)
     qtbot.addWidget(win)
     win.show()
+    win.activateWindow()  # key presses reach it on a real display too, not only offscreen
     backend = sandbox_backend(sandbox)
     fast = {"SKILL_CONSOLE_RETRY_BASE": "0.01", "SKILL_CONSOLE_TIMEOUT": "5"}
     backend._envs = {name: dict(env) | fast for name, env in backend._envs.items()}
