@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from console.api.errors import ConsoleError
-from console.config import valid_profile_name
 from console.ui.palette import ERROR, tint
 
 if TYPE_CHECKING:
@@ -298,6 +297,8 @@ class LoginPane(QGroupBox):
         dialog.open()  # not exec(): see QT-ASYNC-NOTES
 
     def create_profile(self, name: str, save: Callable[..., None] | None = None) -> bool:
+        from console.config import valid_profile_name  # config loads after the first frame
+
         if not valid_profile_name(name):
             self.error.setText(f"'{name}' is not a valid profile name: use letters, digits, - _.")
             return False
@@ -328,6 +329,8 @@ class LoginPane(QGroupBox):
     def rename_current(self, old: str, new: str) -> bool:
         if new == old or self.busy:
             return False
+        from console.config import valid_profile_name
+
         if not valid_profile_name(new) or self.profile.findText(new) >= 0:
             self.error.setText(f"'{new}' is not a free, valid profile name (letters, digits, - _).")
             return False

@@ -1,0 +1,34 @@
+"""The window's first frame must not pay for the service stack (see README, Benchmarks).
+
+Deterministic stand-in for the start-up benchmark: which modules the window's module pulls
+in before its first paint. A slip here cost 200 ms once (a config import in the login pane).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = (
+    "httpx",
+    "asyncio",
+    "keyring",
+    "uvicorn",
+    "starlette",
+    "platformdirs",
+    "console.config",
+    "console.api.models",
+    "console.ui.activity_log",
+    "console.ui.backend",
+)
+
+
+def test_the_window_module_leaves_the_service_stack_for_later() -> None:
+    probe = (
+        "import sys, console.ui.main_window; "
+        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == []
