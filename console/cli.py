@@ -42,9 +42,10 @@ from console.auth.lwa import LoginFlow, LoginKind
 from console.auth.tokens import TokenStore
 from console.config import (
     RuntimeState,
+    add_profile,
     api_settings,
     list_profiles,
-    save_profiles,
+    profile_env,
     valid_profile_name,
 )
 from console.services import ConsoleService
@@ -457,7 +458,7 @@ def login_command(
         click.echo("login cancelled", err=True)
         sys.exit(3)
     if store.persistent:
-        save_profiles(lambda profiles: profiles.setdefault(opts.profile, {}))  # the app lists it
+        add_profile(opts.profile)  # so that the app lists it; the file is otherwise untouched
         click.echo(f"Logged in as a {kind} for profile '{opts.profile}' (kept in the OS keychain).")
         return
     # Nothing can hold this login after we exit: a live refresh token nobody holds is a leak.
@@ -486,6 +487,7 @@ def _redirect_port(port: int | None) -> int | None:
 @click.pass_obj
 def profiles_command(opts: Options) -> None:
     """The settings profiles (settings.toml), the current one marked."""
+    profile_env(opts.profile)  # a settings file that cannot be read is said, not skipped
     names = list_profiles()
     if opts.as_json:
         click.echo(json.dumps({"profiles": names, "current": opts.profile}))
@@ -651,6 +653,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except ConsoleError as error:  # e.g. a broken settings.toml met outside an operation
+        _fail(args, error, None)
+        sys.exit(exit_code_for(error))
     except Exception as exc:  # the last line of defence: a message, never a traceback
         text = redact(f"{type(exc).__name__}: {exc}")
         _fail(args, ConsoleError(f"Unexpected failure ({text})"), None)

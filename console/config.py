@@ -30,6 +30,7 @@ __all__ = [
     "APP_NAME",
     "LwaSettings",
     "RuntimeState",
+    "add_profile",
     "api_settings",
     "list_profiles",
     "lwa_settings",
@@ -249,6 +250,31 @@ def list_profiles(path: Path | None = None) -> list[str]:
         data = {}
     names = [str(n) for n in data.get("profiles", {}) if n != "default"]
     return ["default", *sorted(names)]
+
+
+def add_profile(name: str, path: Path | None = None) -> None:
+    """Make sure settings.toml has a [profiles.NAME] section; the rest of the file (and the
+    user's comments in it) is left exactly as it was."""
+    target = path or settings_path()
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    try:
+        known = tomllib.loads(text).get("profiles", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(
+            f"The settings file {target} cannot be read: {exc}",
+            hint="Fix or remove the file; nothing was changed.",
+        ) from None
+    if name in known:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    separator = (
+        "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+    )
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write(f"{separator}[profiles.{name}]\n")
 
 
 def save_profiles(change: Callable[[dict[str, Any]], None], path: Path | None = None) -> None:

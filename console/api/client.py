@@ -74,6 +74,7 @@ class _Action:
     name: str
     deadline_at: float
     attempts: list[Attempt] = field(default_factory=list)
+    unanswered: set[str] = field(default_factory=set)  # methods sent and never answered
 
     def remaining(self) -> float:
         return self.deadline_at - time.monotonic()
@@ -221,8 +222,8 @@ class SkillApiClient:
         try:
             reply = await self._customer(action, "DELETE", skill_id, frozenset({200, 204}))
         except NotFoundError as exc:
-            if not _repeated_after_a_lost_answer(action.attempts, "DELETE"):
-                raise  # the first answer: it really was not enabled
+            if "DELETE" not in action.unanswered:
+                raise  # nothing was lost on the way: it really was not enabled
             # An earlier DELETE may have landed unanswered; now there is nothing to disable.
             return OperationResult(
                 operation="customer-disable",
@@ -385,6 +386,8 @@ class SkillApiClient:
             reply, outcome, elapsed, started = await self._send(
                 action, method, url, base, token, body
             )
+            if reply.status is None and reply.sent:
+                action.unanswered.add(method)
             decision = decide(
                 outcome,
                 success=ok,
@@ -540,12 +543,6 @@ def _attempts_on_error(action: _Action) -> Iterator[None]:
 
 class _DeadlinePassed(httpx.TransportError):
     """The action's deadline ran out before this request could be sent."""
-
-
-def _repeated_after_a_lost_answer(attempts: list[Attempt], method: str) -> bool:
-    """Whether a request was repeated after one whose outcome is unknown (no answer, 5xx)."""
-    earlier = [a for a in attempts[:-1] if a.method == method]
-    return any(a.status is None or a.status >= 500 for a in earlier)
 
 
 def _wrong_endpoint(reply: _Reply) -> bool:

@@ -51,12 +51,16 @@ class RefreshingTokenProvider:
         current: TokenSet | None = None,
         on_refreshed: Callable[[TokenSet], None] | None = None,
         on_revoked: Callable[[], None] | None = None,
+        reload: Callable[[], TokenSet | None] | None = None,
     ) -> None:
+        """`reload` reads the stored login again (off the loop): after invalid_grant, a newer
+        login stored by another process (which revoked ours) is taken over, not reported."""
         self._lwa = lwa
         self._refresh_token = refresh_token
         self._current = current
         self._on_refreshed = on_refreshed
         self._on_revoked = on_revoked
+        self._reload = reload
         self._lock = asyncio.Lock()
         self._identity = identity_of(refresh_token)
         self._ended = False
@@ -82,18 +86,52 @@ class RefreshingTokenProvider:
             try:
                 fresh = await self._lwa.refresh(self._refresh_token)
             except AuthError as exc:
+                if exc.code == "invalid_grant" and await self._take_over_newer_login():
+                    return await self._refresh_locked()
                 if exc.code == "invalid_grant":  # revoked or expired: the login is over
                     self._end()
                 # invalid_client and friends are this profile's settings, not the login's
                 # fault: keep the stored login so that fixing the client id/secret is enough.
                 raise
-            self.refresh_count += 1
-            self._current = fresh
-            if fresh.refresh_token and fresh.refresh_token != self._refresh_token:
-                self._refresh_token = fresh.refresh_token
-            if self._on_refreshed:
-                self._on_refreshed(fresh)
+            self._adopt(fresh)
             return fresh.access_token
+
+    def _adopt(self, fresh: TokenSet) -> None:
+        """Tokens from a refresh become the current ones, and are passed on to be stored."""
+        self.refresh_count += 1
+        self._current = fresh
+        if fresh.refresh_token and fresh.refresh_token != self._refresh_token:
+            self._refresh_token = fresh.refresh_token
+        if self._on_refreshed:
+            self._on_refreshed(fresh)
+
+    async def _take_over_newer_login(self) -> bool:
+        """Whether the store now holds another login than ours (we then use that one)."""
+        if self._reload is None:
+            return False
+        latest = await asyncio.to_thread(self._reload)
+        if (
+            latest is None
+            or not latest.refresh_token
+            or latest.refresh_token == self._refresh_token
+        ):
+            return False
+        self._refresh_token = latest.refresh_token
+        self._current = None if latest.expired() else latest
+        return True
+
+    async def _refresh_locked(self) -> str:
+        """The newer login's access token (refreshed if need be); the lock is held."""
+        if self._current is not None:
+            return self._current.access_token
+        try:
+            fresh = await self._lwa.refresh(self._refresh_token)
+        except AuthError as exc:
+            if exc.code == "invalid_grant":
+                self._end()
+            raise
+        self._adopt(fresh)
+        return fresh.access_token
 
     def identity(self) -> str:
         return self._identity

@@ -132,12 +132,21 @@ def token_provider(
         saving(kind, fresh, held[0])
         held[0] = fresh.refresh_token or held[0]
 
+    def reload() -> TokenSet | None:
+        """The login stored now (another process may have replaced ours): we hold that one."""
+        latest = store.load(kind)
+        if latest is None or not latest.tokens.refresh_token:
+            return None
+        held[0] = latest.tokens.refresh_token
+        return latest.tokens
+
     return RefreshingTokenProvider(
         _lwa_client(lwa, store, stored.client_id),
         stored.tokens.refresh_token,
         current=stored.tokens,
         on_refreshed=refreshed,
         on_revoked=lambda: forgetting(kind, held[0]),
+        reload=reload,
     )
 
 

@@ -302,9 +302,13 @@ class LoginPane(QGroupBox):
         if not valid_profile_name(name):
             self.error.setText(f"'{name}' is not a valid profile name: use letters, digits, - _.")
             return False
-        from console.config import save_profiles
+        from console.config import add_profile
 
-        (save or save_profiles)(lambda profiles: profiles.setdefault(name, {}))
+        try:
+            (save or add_profile)(name)
+        except ConsoleError as error:
+            self.error.setText(f"{error.message}. {error.hint}")
+            return False
         if self.profile.findText(name) < 0:
             self.profile.addItem(name)
         self.profile.setCurrentText(name)

@@ -42,6 +42,8 @@ if TYPE_CHECKING:  # asyncio, the API models and the service stack load after th
 TRANSITIONAL = ("ENABLING", "DISABLING")
 LOG_HEIGHT = 220
 FAILED = ("ENABLING_FAILED", "DISABLING_FAILED")
+READY = "Ready. Enter a skill ID and press F5 to check it."
+NOT_SIGNED_IN = "Not signed in: choose a login kind and press 'Log in with Amazon' (Ctrl+Shift+L)."
 WANTED = {"customer-enable": ("ENABLED",), "customer-disable": ("DISABLED", "NO_ASSOCIATION")}
 
 
@@ -282,12 +284,14 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.activity)
         self.log_room.hide()
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.resizeDocks([dock], [LOG_HEIGHT], Qt.Orientation.Vertical)
         self.view_menu.addAction(dock.toggleViewAction())
         self.activity_dock = dock
         state = self.settings.value("windowState")
+        self.resizeDocks([dock], [LOG_HEIGHT], Qt.Orientation.Vertical)  # a first start's room
         if isinstance(state, QByteArray):
-            self.restoreState(state)  # the log's visibility, size and place, as left
+            # The log's visibility, size and place as left: once the dock is laid out, or
+            # the layout's own first pass would undo it.
+            QTimer.singleShot(0, self, lambda: self.restoreState(state))
 
     def set_backend(self, backend: Backend | None) -> None:
         if backend is not None:
@@ -303,7 +307,7 @@ class MainWindow(QMainWindow):
             self.fetch_code.setVisible(backend.partner_authorize_url is not None)
             if backend.partner_authorize_url and not self.redirect_uri.text():
                 self.redirect_uri.setText(backend.partner_redirect_uri)
-            self.status.show_message("Ready. Enter a skill ID and press F5 to check it.")
+            self.status.show_message(READY)
             self.reload_accounts(str(self.settings.value("lastAccount", "")))
             self._load_logins(backend)
         self.login.set_backend(backend, self._profiles(backend), fixed=self.sandbox)
@@ -352,9 +356,9 @@ class MainWindow(QMainWindow):
             problem = self.backend.keychain_problem
             self.status.show_message(f"{problem.message}. {problem.hint}", error=True)
         elif not self.backend.accounts:
-            self.status.show_message(
-                "Not signed in: choose a login kind and press 'Log in with Amazon' (Ctrl+Shift+L)."
-            )
+            self.status.show_message(NOT_SIGNED_IN)
+        elif self.status.message.text() == NOT_SIGNED_IN:  # the stored logins have arrived
+            self.status.show_message(READY)
         self._account_changed()
 
     def switch_profile(self, profile: str) -> None:
@@ -644,12 +648,13 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, name: str, error: ConsoleError) -> None:
         endpoint = error.endpoint
-        self.status.show_failure(
-            len(error.attempts),
-            endpoint,
-            self._region_of(endpoint) if endpoint else None,
-            self._subject(),
-        )
+        region = self._region_of(endpoint) if endpoint else None
+        if error.code == "NO_ASSOCIATION":  # a failure that still tells the state
+            self.status.show_known(
+                "NO_ASSOCIATION", len(error.attempts), endpoint, region, self._subject()
+            )
+        else:
+            self.status.show_failure(len(error.attempts), endpoint, region, self._subject())
         self._show_error(name, error)
 
     def _show_error(self, name: str, error: ConsoleError) -> None:

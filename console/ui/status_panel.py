@@ -107,6 +107,19 @@ class StatusPanel(QGroupBox):
         self.link.setText("—")
         self._answered(attempts, endpoint, region, subject)
 
+    def show_known(
+        self,
+        state: str,
+        attempts: int,
+        endpoint: str | None,
+        region: str | None,
+        subject: str = "",
+    ) -> None:
+        """An error answer that still says what the state is (e.g. NO_ASSOCIATION)."""
+        self.set_state(state)
+        self.link.setText("—")
+        self._answered(attempts, endpoint, region, subject)
+
     def forget(self) -> None:
         """The skill, stage or account changed: what is shown no longer applies."""
         self.set_state(None)

@@ -193,14 +193,28 @@ def test_colours_follow_a_light_dark_switch(window: MainWindow, qapp: Any) -> No
         qapp.setPalette(original)
 
 
-def test_the_log_is_where_the_user_left_it(window: MainWindow) -> None:
+async def test_the_log_is_where_the_user_left_it(window: MainWindow, qtbot: Any) -> None:
+    from tests.gui.test_journeys import until
+
     assert window.activity_dock is not None
-    window.activity_dock.hide()
+    from PySide6.QtCore import Qt
+
+    window.resizeDocks([window.activity_dock], [300], Qt.Orientation.Vertical)
+    await until(lambda: window.activity_dock is not None and window.activity_dock.height() > 260)
     window.save_settings()
     again = MainWindow(None, window.settings, sandbox=True)
-    again.finish_start()
-    assert again.activity_dock is not None and again.activity_dock.isHidden()
-    again.deleteLater()
+    qtbot.addWidget(again)
+    again.show()
+    await until(lambda: again.activity_dock is not None)
+    assert again.activity_dock is not None
+    await until(lambda: again.activity_dock.height() == window.activity_dock.height())
+    window.activity_dock.hide()
+    window.save_settings()
+    third = MainWindow(None, window.settings, sandbox=True)
+    qtbot.addWidget(third)
+    third.show()
+    await until(lambda: third.activity_dock is not None)
+    assert third.activity_dock is not None and not third.activity_dock.isVisible()
 
 
 async def test_a_profile_that_cannot_load_leaves_the_window_working(
@@ -222,4 +236,20 @@ async def test_a_profile_that_cannot_load_leaves_the_window_working(
     assert window.backend is not None and window.backend.profile == "default"
     assert "cannot be read" in window.status.message.text()
     assert window.login.profile.currentText() == "default"
+    await window.wait_idle()
+
+
+async def test_stored_logins_replace_the_not_signed_in_message(
+    sandbox: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    from console.auth.token_endpoint import TokenSet
+    from console.auth.tokens import TokenStore
+
+    TokenStore("default").save("developer", TokenSet("Atza|x", "Atzr|sandbox-developer", 0.0))
+    window = real_window(qtbot, tmp_path)
+    window.set_backend(Backend([], {}, login_env=sandbox.env(), profile="default"))
+    assert window.logins_task is not None
+    await window.logins_task
+    assert window.current_account() is not None
+    assert window.status.message.text().startswith("Ready.")
     await window.wait_idle()

@@ -377,3 +377,15 @@ def test_tokens_from_the_environment_are_trimmed_or_refused(
     )
     assert result.returncode in ((0, 4) if code == 0 else (code,)), result.stderr
     assert token not in result.stdout + result.stderr
+
+
+def test_a_broken_settings_file_is_explained_everywhere(sandbox: Any, tmp_path: Any) -> None:
+    config = tmp_path / "config" / "skill-console"
+    config.mkdir(parents=True)
+    (config / "settings.toml").write_text("[profiles.default\n", encoding="utf-8")
+    home = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    for args in (["whoami"], ["profiles"], ["--json", "whoami"], ["status", SKILL_TRIVIA]):
+        result = skillctl(sandbox, *args, **home)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "cannot be read" in result.stdout + result.stderr
+        assert "Unexpected" not in result.stdout + result.stderr

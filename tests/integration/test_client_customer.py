@@ -211,3 +211,11 @@ async def test_an_unreadable_answer_keeps_its_attempts(
     with pytest.raises(ProtocolError) as caught:
         await make_service("customer-eu").customer_status(SKILL_TRIVIA)
     assert caught.value.attempts and caught.value.attempts[-1].status == 200
+
+
+async def test_a_503_before_not_found_is_still_not_found(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    sandbox.add_fault(route="customer-disable", status=503, count=1)  # answered: not lost
+    with pytest.raises(NotFoundError):
+        await make_service("customer-eu").unlink(SKILL_TRIVIA)  # it was never enabled

@@ -270,14 +270,19 @@ async def test_a_login_the_keychain_refuses_is_revoked_again(
     assert grants and all(g.revoked for g in grants)
 
 
-async def test_an_old_session_never_deletes_a_newer_login(sandbox: Any) -> None:
+async def test_an_old_session_takes_over_a_newer_login_instead_of_deleting_it(
+    sandbox: Any,
+) -> None:
     store = TokenStore("newer")
     store.save("developer", TokenSet("Atza|x", "Atzr|sandbox-developer", expires_at=0))
     env = sandbox.env() | {"SKILL_CONSOLE_REFRESH_TOKEN": ""}
     old = session.token_provider(env, profile="newer", store=store)
     store.save("developer", TokenSet("Atza|y", "Atzr|sandbox-developer-other", expires_at=0))
-    sandbox.state.revoke("Atzr|sandbox-developer")
-    with pytest.raises(AuthError):
-        await old.access_token()
+    sandbox.state.revoke("Atzr|sandbox-developer")  # as the newer login does to the old one
+    assert await old.access_token()  # the running session goes on with the newer login
     kept = store.load("developer")
     assert kept is not None and kept.tokens.refresh_token == "Atzr|sandbox-developer-other"
+    sandbox.state.revoke("Atzr|sandbox-developer-other")  # now the login really ends
+    with pytest.raises(AuthError):
+        await old.refresh(await old.access_token())
+    assert store.load("developer") is None
