@@ -225,25 +225,13 @@ class SkillApiClient:
             if "DELETE" not in action.unanswered:
                 raise  # nothing was lost on the way: it really was not enabled
             # An earlier DELETE may have landed unanswered; now there is nothing to disable.
-            return OperationResult(
-                operation="customer-disable",
-                skill_id=skill_id,
-                state="DISABLED",
-                endpoint=exc.endpoint,
-                attempts=tuple(action.attempts),
-            )
+            return _disabled(action, skill_id, "DISABLED", exc.endpoint)
         if reply.body.strip():
             with contextlib.suppress(ProtocolError):  # a status body is a bonus, not a promise
                 return self._status_result(action, "customer-disable", skill_id, reply)
         # The contract's 200 carries no state: the disable runs in the background until a
         # status read (which callers follow) says it settled.
-        return OperationResult(
-            operation="customer-disable",
-            skill_id=skill_id,
-            state="DISABLING",
-            endpoint=reply.endpoint,
-            attempts=tuple(action.attempts),
-        )
+        return _disabled(action, skill_id, "DISABLING", reply.endpoint)
 
     async def _discover(self, action: _Action) -> tuple[list[str], str]:
         """Operation 4 on NA; a 5xx after retries falls back to NA, EU, FE in order."""
@@ -543,6 +531,16 @@ def _attempts_on_error(action: _Action) -> Iterator[None]:
 
 class _DeadlinePassed(httpx.TransportError):
     """The action's deadline ran out before this request could be sent."""
+
+
+def _disabled(action: _Action, skill_id: str, state: str, endpoint: str | None) -> OperationResult:
+    return OperationResult(
+        operation="customer-disable",
+        skill_id=skill_id,
+        state=state,
+        endpoint=endpoint,
+        attempts=tuple(action.attempts),
+    )
 
 
 def _wrong_endpoint(reply: _Reply) -> bool:

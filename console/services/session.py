@@ -154,7 +154,7 @@ def save_if_current(store: TokenStore, kind: str, fresh: TokenSet, held: str) ->
     """Store refreshed tokens, unless a newer login took the place of the one refreshed."""
     stored = store.load(kind)
     if stored is not None and stored.tokens.refresh_token == held:
-        store.save(kind, fresh)
+        store.save(kind, fresh, stored.client_id)  # (the client id spares save a second read)
 
 
 def forget_if_current(store: TokenStore, kind: str, held: str) -> None:

@@ -546,10 +546,11 @@ class MainWindow(QMainWindow):
         if result.state not in TRANSITIONAL:
             return result
         subject = self._subject()
-        self.status.show_result(result, self._region(result), subject)
+        self.status.show_result(result, self._region(result.endpoint), subject)
         self.status.show_busy(f"{result.state.title()}… following until it settles (Esc cancels)")
         return await service.customers.follow(
-            result, on_progress=lambda r: self.status.show_result(r, self._region(r), subject)
+            result,
+            on_progress=lambda r: self.status.show_result(r, self._region(r.endpoint), subject),
         )
 
     def _confirm_live(self, question: str, go: Callable[[], object]) -> None:
@@ -581,11 +582,12 @@ class MainWindow(QMainWindow):
 
     # --- results ------------------------------------------------------------------------------
 
-    def _region(self, result: OperationResult) -> str | None:
+    def _region(self, endpoint: str | None) -> str | None:
+        """NA, EU or FE for an endpoint of the current account's settings, if it is one."""
         account = self.current_account()
         if self.backend is None or account is None:
             return None
-        return self.backend.region(result.endpoint, account.name)
+        return self.backend.region(endpoint, account.name)
 
     def _on_attempt(self, attempt: Attempt) -> None:
         self.activity.add(attempt)
@@ -613,14 +615,14 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, name: str, result: OperationResult) -> None:
         if result.endpoints:
-            self.status.show_endpoints(result, self._region(result), self._subject())
-            named = [f"{self._region_of(url) or '?'} {url}" for url in result.endpoints]
+            self.status.show_endpoints(result, self._region(result.endpoint), self._subject())
+            named = [f"{self._region(url) or '?'} {url}" for url in result.endpoints]
             more = " (Alexa could not decide: they are tried in this order)"
             self.status.show_message(
                 f"{name}: " + ", ".join(named) + (more if len(named) > 1 else "")
             )
             return
-        self.status.show_result(result, self._region(result), self._subject())
+        self.status.show_result(result, self._region(result.endpoint), self._subject())
         if result.state in FAILED:
             self.status.show_message(
                 f"{name}: Alexa reports {result.state} — the change did not complete. Check "
@@ -640,15 +642,9 @@ class MainWindow(QMainWindow):
         else:
             self.status.show_message(f"{name}: done.")
 
-    def _region_of(self, url: str) -> str | None:
-        account = self.current_account()
-        if self.backend is None or account is None:
-            return None
-        return self.backend.region(url, account.name)
-
     def _on_failed(self, name: str, error: ConsoleError) -> None:
         endpoint = error.endpoint
-        region = self._region_of(endpoint) if endpoint else None
+        region = self._region(endpoint)
         if error.code == "NO_ASSOCIATION":  # a failure that still tells the state
             self.status.show_known(
                 "NO_ASSOCIATION", len(error.attempts), endpoint, region, self._subject()
