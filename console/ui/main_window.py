@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # asyncio, the API models and the service stack load after th
     from console.ui.backend import Backend
 
 TRANSITIONAL = ("ENABLING", "DISABLING")
-LOG_HEIGHT = 220
+LOG_HEIGHT = 190  # the log's first height: the customer controls fit above it at 1040×840
 FAILED = ("ENABLING_FAILED", "DISABLING_FAILED")
 READY = "Ready. Enter a skill ID and press F5 to check it."
 NOT_SIGNED_IN = "Not signed in: choose a login kind and press 'Log in with Amazon' (Ctrl+Shift+L)."
