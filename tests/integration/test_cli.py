@@ -41,6 +41,26 @@ def skillctl(
     )
 
 
+def link(
+    sandbox: Any,
+    code: str,
+    *options: str,
+    skill: str = SKILL_TRIVIA,
+    account: str = "customer-eu",
+    extra: tuple[str, ...] = (),
+    **env: str,
+) -> subprocess.CompletedProcess[str]:
+    """`skillctl [OPTIONS] customer enable SKILL --stage live` with a partner code."""
+    return skillctl(
+        sandbox,
+        *options,
+        *("customer", "enable", skill, "--stage", "live"),
+        *("--auth-code", code, "--redirect-uri", PARTNER_REDIRECT, *extra),
+        account=account,
+        **env,
+    )
+
+
 def as_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert result.stdout.count("\n") == 1, result.stdout + result.stderr
     return json.loads(result.stdout)
@@ -156,20 +176,7 @@ def test_customer_commands(sandbox: Any) -> None:
     missing = skillctl(sandbox, "customer", "status", SKILL_TRIVIA, account="customer-ambiguous")
     assert missing.returncode == 4 and "NO_ASSOCIATION" in missing.stdout
     code = partner_code(sandbox)
-    linked = skillctl(
-        sandbox,
-        "--json",
-        "customer",
-        "enable",
-        SKILL_TRIVIA,
-        "--stage",
-        "live",
-        "--auth-code",
-        code,
-        "--redirect-uri",
-        PARTNER_REDIRECT,
-        account="customer-ambiguous",
-    )
+    linked = link(sandbox, code, "--json", account="customer-ambiguous")
     data = as_json(linked)
     assert linked.returncode == 0 and data["account_link"] == "LINKED"
     assert data["endpoint"] == sandbox.urls.eu
@@ -189,15 +196,7 @@ def test_no_secret_reaches_output(sandbox: Any) -> None:
     verifier, challenge = pkce_pair()
     code = partner_code(sandbox, challenge=challenge)
     sandbox.add_fault(route="customer-enable", status=500, count=1)  # an error path too
-    outputs.append(
-        skillctl(
-            sandbox,
-            *("-v", "--json", "customer", "enable", SKILL_TRIVIA, "--stage", "live"),
-            *("--auth-code", code, "--redirect-uri", PARTNER_REDIRECT),
-            *("--code-verifier", verifier),
-            account="customer-eu",
-        )
-    )
+    outputs.append(link(sandbox, code, "-v", "--json", extra=("--code-verifier", verifier)))
     customer = sandbox.env("customer-eu")["SKILL_CONSOLE_REFRESH_TOKEN"]
     issued = [t for t in sandbox.state.world.access_tokens]
     assert issued, "the runs must have used access tokens"
@@ -264,38 +263,12 @@ def test_unusable_addresses_are_bad_input(sandbox: Any, variable: str, value: st
 
 
 def test_refused_and_failed_customer_changes_are_not_success(sandbox: Any) -> None:
-    refused = skillctl(
-        sandbox,
-        "--json",
-        "customer",
-        "enable",
-        SKILL_TRIVIA,
-        "--stage",
-        "live",
-        "--auth-code",
-        "not-a-partner-code",
-        "--redirect-uri",
-        PARTNER_REDIRECT,
-        account="customer-eu",
-    )
+    refused = link(sandbox, "not-a-partner-code", "--json")
     data = as_json(refused)
     assert refused.returncode == 1 and data["error"]["kind"] == "refused"
     assert data["attempts"], "it was sent, so it is not 'bad input, nothing sent'"
     httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0})
-    failed = skillctl(
-        sandbox,
-        "--json",
-        "customer",
-        "enable",
-        SKILL_FLAKY,
-        "--stage",
-        "live",
-        "--auth-code",
-        partner_code(sandbox),
-        "--redirect-uri",
-        PARTNER_REDIRECT,
-        account="customer-eu",
-    )
+    failed = link(sandbox, partner_code(sandbox), "--json", skill=SKILL_FLAKY)
     data = as_json(failed)
     assert failed.returncode == 1 and data["ok"] is False
     assert data["state"] == "ENABLING_FAILED" and data["error"]["kind"] == "transition_failed"
@@ -303,11 +276,7 @@ def test_refused_and_failed_customer_changes_are_not_success(sandbox: Any) -> No
 
 def test_customer_disable_waits_until_alexa_settles(sandbox: Any) -> None:
     httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0.2})
-    code = partner_code(sandbox)
-    enable = ["customer", "enable", SKILL_TRIVIA, "--stage", "live", "--auth-code", code]
-    assert (
-        skillctl(sandbox, *enable, "--redirect-uri", PARTNER_REDIRECT, account="customer-eu")
-    ).returncode == 0
+    assert link(sandbox, partner_code(sandbox)).returncode == 0
     gone = skillctl(sandbox, "--json", "customer", "disable", SKILL_TRIVIA, account="customer-eu")
     data = as_json(gone)
     assert gone.returncode == 0 and data["state"] == "DISABLED"
@@ -331,16 +300,7 @@ def test_sandbox_partner_refusing_a_redirect_uri_is_explained(sandbox: Any) -> N
 
 def test_a_change_that_did_not_take_or_has_not_finished_is_not_success(sandbox: Any) -> None:
     httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0})
-    enable = ["customer", "enable", SKILL_TRIVIA, "--stage", "live", "--auth-code"]
-    linked = skillctl(
-        sandbox,
-        *enable,
-        partner_code(sandbox),
-        "--redirect-uri",
-        PARTNER_REDIRECT,
-        account="customer-eu",
-    )
-    assert linked.returncode == 0
+    assert link(sandbox, partner_code(sandbox)).returncode == 0
     sandbox.add_fault(route="customer-disable", malformed=True, count=1)  # nothing happens
     kept = as_json(
         skillctl(sandbox, "--json", "customer", "disable", SKILL_TRIVIA, account="customer-eu")
@@ -348,13 +308,10 @@ def test_a_change_that_did_not_take_or_has_not_finished_is_not_success(sandbox: 
     assert kept["ok"] is False and kept["state"] == "ENABLED"
     assert kept["error"]["kind"] == "transition_failed"
     httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 1000})
-    slow = skillctl(
+    slow = link(
         sandbox,
-        "--json",
-        *enable,
         partner_code(sandbox),
-        "--redirect-uri",
-        PARTNER_REDIRECT,
+        "--json",
         account="customer-fe",
         SKILL_CONSOLE_DEADLINE="1.5",
     )

@@ -9,13 +9,22 @@ from email.utils import format_datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.api.retry import Action, Outcome, RetryPolicy, backoff, decide, parse_retry_after
+from console.api.retry import (
+    Action,
+    Decision,
+    Outcome,
+    RetryPolicy,
+    backoff,
+    decide,
+    parse_retry_after,
+)
 
 POLICY = RetryPolicy(base=0.5, cap=20.0, max_attempts=5, deadline=60.0)
 OK = frozenset({204})
 
 
-def step(outcome: Outcome, **over: object) -> Action:
+def decision(outcome: Outcome, **over: object) -> Decision:
+    """decide() with this module's defaults (attempt 1, 60 s left, idempotent...)."""
     args: dict[str, object] = {
         "success": OK,
         "attempt": 1,
@@ -26,7 +35,11 @@ def step(outcome: Outcome, **over: object) -> Action:
         "more_candidates": False,
         "rng": random.Random(1),
     } | over
-    return decide(outcome, **args).action  # type: ignore[arg-type]
+    return decide(outcome, **args)  # type: ignore[arg-type]
+
+
+def step(outcome: Outcome, **over: object) -> Action:
+    return decision(outcome, **over).action
 
 
 @given(st.integers(min_value=0, max_value=40), st.integers())
@@ -59,31 +72,11 @@ def test_retryable_statuses_until_the_attempt_limit() -> None:
 
 
 def test_retry_after_wins_when_longer_but_never_past_the_deadline() -> None:
-    decision = decide(
-        Outcome(429, retry_after=3.0),
-        success=OK,
-        attempt=1,
-        policy=POLICY,
-        remaining=60.0,
-        refreshed=False,
-        idempotent=True,
-        more_candidates=False,
-        rng=random.Random(1),
-    )
-    assert decision.action is Action.RETRY and decision.delay == 3.0
-    assert decision.describe() == "retry in 3.0 s"
+    wins = decision(Outcome(429, retry_after=3.0))
+    assert wins.action is Action.RETRY and wins.delay == 3.0
+    assert wins.describe() == "retry in 3.0 s"
     # Longer than the time left: the back-off goes on (the contract), and the log says why.
-    past = decide(
-        Outcome(503, retry_after=30.0),
-        success=OK,
-        attempt=1,
-        policy=POLICY,
-        remaining=10.0,
-        refreshed=False,
-        idempotent=True,
-        more_candidates=False,
-        rng=random.Random(1),
-    )
+    past = decision(Outcome(503, retry_after=30.0), remaining=10.0)
     assert past.action is Action.RETRY and past.delay <= POLICY.base
     assert "Retry-After 30 s is past the deadline" in past.describe()
     assert step(Outcome(503, retry_after=30.0), remaining=0.0) is Action.FAIL
