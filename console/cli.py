@@ -640,6 +640,11 @@ def sandbox_command(
     )
 
 
+from console.cli_batch import register as _register_batch  # noqa: E402 (it needs `cli`)
+
+_register_batch(cli)
+
+
 def main(argv: list[str] | None = None) -> None:
     """skillctl; usage errors and surprises end as a message (JSON with --json), no traceback."""
     args = sys.argv[1:] if argv is None else argv

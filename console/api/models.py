@@ -63,6 +63,7 @@ class Attempt:
     decision: str  # "done", "retry in 1.2 s", "next endpoint", "refresh token", "give up", ...
     started_at: datetime
     error: str | None = None  # short transport error description, redacted
+    request_id: str | None = None
 
     @property
     def host(self) -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from console.api.client import ApiSettings, AttemptListener, SkillApiClient
+from console.api.client import ApiSettings, AttemptListener, RequestLimiter, SkillApiClient
 from console.api.models import OperationResult, Stage
 from console.api.regions import EndpointMemory
 from console.api.tokens import TokenProvider
 from console.services.customers import CustomerService
+from console.services.history import History, recorded
 
 __all__ = ["ConsoleService", "CustomerService"]
 
@@ -27,25 +28,49 @@ class ConsoleService:
         *,
         on_attempt: AttemptListener | None = None,
         memory: EndpointMemory | None = None,
+        limiter: RequestLimiter | None = None,
+        history: History | None = None,
+        profile: str = "default",
+        kind: str | None = None,
     ) -> None:
-        self.client = SkillApiClient(settings, tokens, on_attempt=on_attempt, memory=memory)
+        self.client = SkillApiClient(
+            settings, tokens, on_attempt=on_attempt, memory=memory, limiter=limiter
+        )
         self.customers = CustomerService(self.client)
+        self.history = history  # each public use case below records its outcome here
+        self.profile = profile
+        self.kind = kind  # login kind (developer, customer), as history records it
 
+    def region_of(self, endpoint: str | None) -> str | None:
+        """The region (na, eu, fe) whose configured base URL is `endpoint`, if any."""
+        if not endpoint:
+            return None
+        for region, base in self.client.settings.endpoints.items():
+            if base.rstrip("/") == endpoint.rstrip("/"):
+                return region.value
+        return None
+
+    @recorded("status")
     async def check(self, skill_id: str, stage: str | Stage) -> OperationResult:
         return await self.client.get_enablement(skill_id, stage)
 
+    @recorded("enable")
     async def enable(self, skill_id: str, stage: str | Stage) -> OperationResult:
         return await self.client.enable(skill_id, stage)
 
+    @recorded("disable")
     async def disable(self, skill_id: str, stage: str | Stage) -> OperationResult:
         return await self.client.disable(skill_id, stage)
 
+    @recorded("customer-endpoint")
     async def find_endpoint(self) -> OperationResult:
         return await self.client.find_endpoint()
 
+    @recorded("customer-status")
     async def customer_status(self, skill_id: str) -> OperationResult:
         return await self.client.customer_status(skill_id)
 
+    @recorded("customer-enable")
     async def link(
         self,
         skill_id: str,
@@ -56,6 +81,7 @@ class ConsoleService:
     ) -> OperationResult:
         return await self.client.link(skill_id, stage, auth_code, redirect_uri, code_verifier)
 
+    @recorded("customer-disable")
     async def unlink(self, skill_id: str) -> OperationResult:
         return await self.client.unlink(skill_id)
 
