@@ -117,8 +117,10 @@ def now_iso() -> str:
 class History:
     """The history database; every method is safe to call when history is off (then a no-op)."""
 
-    def __init__(self, path: Path | None = None, *, retention_days: int | None = None) -> None:
-        self.path = path or data_dir() / FILE_NAME
+    def __init__(
+        self, path: Path | str | None = None, *, retention_days: int | None = None
+    ) -> None:
+        self.path = Path(path) if path else data_dir() / FILE_NAME
         self.retention_days = DEFAULT_RETENTION_DAYS if retention_days is None else retention_days
         self.notice: str | None = None  # one message for the user (moved aside, or off)
         self._lock = threading.Lock()  # the window records from one thread, tests from several
