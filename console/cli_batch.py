@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 from console.api.errors import AuthError, ConsoleError, ValidationError
+from console.api.models import Attempt
 from console.api.redact import redact
 from console.api.regions import EndpointMemory
 from console.batch_csv import ResultsWriter, done_lines, parse_rows
@@ -120,6 +121,7 @@ class Logins:
                 self._services[kind] = ConsoleService(
                     api_settings(env),
                     token_provider(env, profile=self.opts.profile, kind=kind),
+                    on_attempt=_verbose if self.opts.verbose else None,
                     memory=self.memory,
                     limiter=self.limiter,
                     history=self.history,
@@ -134,6 +136,12 @@ class Logins:
     async def aclose(self) -> None:
         for service in self._services.values():
             await service.aclose()
+
+
+def _verbose(attempt: Attempt) -> None:
+    from console.cli import attempt_line
+
+    click.echo(redact(attempt_line(attempt)), err=True)
 
 
 @contextlib.contextmanager

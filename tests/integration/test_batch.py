@@ -30,10 +30,10 @@ def one_service(service: ConsoleService) -> Any:
     return service_for
 
 
-async def until(condition: Any, timeout: float = 10.0) -> None:
-    """Wait for a condition (no blind sleep: poll briefly until it holds)."""
-    async with asyncio.timeout(timeout):
-        while not condition():
+async def until(condition: Any) -> None:
+    """Wait for a condition (no blind sleep: poll briefly until it holds); fail after 10 s."""
+    async with asyncio.timeout(10):
+        while not condition():  # noqa: ASYNC110 (counters in another thread have no event)
             await asyncio.sleep(0.01)
 
 
@@ -150,6 +150,6 @@ async def test_every_action_is_in_the_history_without_a_secret(
     assert failed.error_kind == "forbidden" and failed.region == "na"
     assert all(e.profile == "qa" and e.kind == "developer" for e in entries)
     history.close()
-    data = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    data = b"".join(p.read_bytes() for p in tmp_path.iterdir())  # noqa: ASYNC240
     for secret in (b"Atza|", b"Atzr|", b"sandbox-client-secret", b"Bearer"):  # LWA token shapes
         assert secret not in data

@@ -70,9 +70,7 @@ def test_two_processes_writing_at_once_both_succeed(tmp_path: Path) -> None:
         assert h.enabled, h.notice
         """
     )
-    writers = [
-        subprocess.Popen([sys.executable, "-c", script, name]) for name in ("one", "two")
-    ]
+    writers = [subprocess.Popen([sys.executable, "-c", script, name]) for name in ("one", "two")]
     assert [w.wait(timeout=60) for w in writers] == [0, 0]
     history = History(path)
     rows = history.query(limit=None)
