@@ -10,7 +10,7 @@ from types import TracebackType
 
 from console.api.client import ApiSettings, AttemptListener, RequestLimiter, SkillApiClient
 from console.api.models import OperationResult, Stage
-from console.api.regions import EndpointMemory
+from console.api.regions import EndpointMemory, region_of
 from console.api.tokens import TokenProvider
 from console.services.customers import CustomerService
 from console.services.history import History, recorded
@@ -43,12 +43,8 @@ class ConsoleService:
 
     def region_of(self, endpoint: str | None) -> str | None:
         """The region (na, eu, fe) whose configured base URL is `endpoint`, if any."""
-        if not endpoint:
-            return None
-        for region, base in self.client.settings.endpoints.items():
-            if base.rstrip("/") == endpoint.rstrip("/"):
-                return region.value
-        return None
+        region = region_of(endpoint, self.client.settings.endpoints) if endpoint else None
+        return region.value if region else None
 
     @recorded("status")
     async def check(self, skill_id: str, stage: str | Stage) -> OperationResult:
