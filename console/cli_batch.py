@@ -215,10 +215,14 @@ class Progress:
     def landed(self) -> int:
         return sum(self.counts.values())
 
-    def add(self, result: BatchResult) -> None:
+    def add(self, result: BatchResult, line: str | None = None) -> None:
+        """Count a landed row; `line` (if any) is printed above the bar."""
         self.counts[str(result.outcome)] += 1
+        if line is not None:
+            self.clear()
+            click.echo(line)
         now = time.monotonic()
-        if self.bar and (now - self._drawn > 0.1 or self.landed == self.total):
+        if self.bar and (line is not None or now - self._drawn > 0.1 or self.landed == self.total):
             self._drawn = now
             self.stream.write("\r" + self.text() + "\x1b[K")
             self.stream.flush()
@@ -238,11 +242,6 @@ class Progress:
         if self.bar:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
-
-    def interject(self, line: str) -> None:
-        """A line printed above the bar (stdout and stderr share the terminal)."""
-        self.clear()
-        click.echo(line)
 
 
 # --- batch -----------------------------------------------------------------------------------
@@ -359,9 +358,8 @@ def _run_rows(
         codes.append(row_code(result))
         if as_json:
             click.echo(json.dumps(result.to_dict()))
-        elif every_row or result.outcome is not Outcome.OK:
-            progress.interject(row_line(result))
-        progress.add(result)
+        show = not as_json and (every_row or not result.done)  # a terminal: what needs a look
+        progress.add(result, row_line(result) if show else None)
 
     history = history_for_run()
     cancelled = False
