@@ -427,7 +427,16 @@ class SkillApiClient:
         """`_send`, paced by the shared limiter when there is one (a batch)."""
         if self.limiter is None:
             return await self._send(action, method, url, base, token, body)
-        await self.limiter.before(base)
+        try:
+            async with asyncio.timeout(max(0.0, action.remaining())):
+                await self.limiter.before(base)
+        except TimeoutError:
+            raise ThrottledError(
+                f"Not sent: {base} asked every request to wait longer than the time allowed "
+                "for this action",
+                endpoint=base,
+                attempts=action.attempts,
+            ) from None
         outcome: Outcome | None = None
         try:
             sent = await self._send(action, method, url, base, token, body)

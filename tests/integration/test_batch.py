@@ -153,3 +153,17 @@ async def test_every_action_is_in_the_history_without_a_secret(
     data = b"".join(p.read_bytes() for p in tmp_path.iterdir())  # noqa: ASYNC240
     for secret in (b"Atza|", b"Atzr|", b"sandbox-client-secret", b"Bearer"):  # LWA token shapes
         assert secret not in data
+
+
+async def test_a_pause_longer_than_the_deadline_fails_rows_as_throttled_not_hung(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    service = make_service(deadline=1.0)
+    service.client.limiter = Limiter(4)
+    sandbox.add_fault(route="get-enablement", status=429, retry_after="3600", count=1)
+    batch = rows(*[("status", SKILL_WEATHER, "development")] * 3)
+    run = BatchRun(batch, one_service(service), concurrency=1)
+    results = await asyncio.wait_for(run.run(), 20)
+    assert {r.error_kind for r in results} == {"throttled"}
+    assert [r.attempts for r in results] == [1, 0, 0]  # the others were never sent
+    assert "Not sent" in (results[1].message or "")
