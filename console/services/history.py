@@ -4,7 +4,8 @@ One row per user action: time, profile, login kind, operation, skill, stage, end
 outcome, state, request id, batch id, and the error's kind and (redacted) message. Never a token,
 code, verifier or secret: nothing of the kind is passed in, and messages are redacted again.
 
-Each row is committed as it lands. Two processes may write at once (WAL + a busy timeout). A
+Each row is committed as it lands, by a writer thread (the event loop never waits on the
+disk; `close` and `query` wait for it). Two processes may write at once (WAL + a busy timeout). A
 damaged file is moved aside and a new one started; when the data directory cannot be written,
 history is off and `notice` says so once.
 """
@@ -16,6 +17,7 @@ import contextlib
 import contextvars
 import functools
 import inspect
+import queue
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -71,6 +73,12 @@ _COLUMNS = (
     "batch_id",
 )
 
+_INSERT = (
+    f"INSERT INTO actions ({', '.join(_COLUMNS)}) "  # noqa: S608 (fixed names)
+    f"VALUES ({', '.join('?' for _ in _COLUMNS)})"
+)
+_MESSAGE = _COLUMNS.index("message")
+
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -123,8 +131,10 @@ class History:
         self.path = Path(path) if path else data_dir() / FILE_NAME
         self.retention_days = DEFAULT_RETENTION_DAYS if retention_days is None else retention_days
         self.notice: str | None = None  # one message for the user (moved aside, or off)
-        self._lock = threading.Lock()  # the window records from one thread, tests from several
+        self._lock = threading.Lock()  # the writer thread and readers share one connection
         self._db: sqlite3.Connection | None = None
+        self._queue: queue.SimpleQueue[list[object] | threading.Event | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
         self._open()
 
     @property
@@ -196,21 +206,44 @@ class History:
         db.execute("DELETE FROM actions WHERE at < ?", (cutoff.isoformat(),))
 
     def record(self, entry: HistoryEntry) -> None:
-        """Append and commit one row; a failure turns history off (said once), never raises."""
+        """Queue one row; a writer thread commits it at once, so the event loop (the window's
+        UI thread) never waits on the disk. A failure turns history off (said once)."""
         if self._db is None:
             return
         values = [getattr(entry, name) for name in _COLUMNS]
-        values[_COLUMNS.index("message")] = redact(entry.message) if entry.message else None
-        marks = ", ".join("?" for _ in _COLUMNS)
-        try:
-            with self._lock:
-                self._db.execute(
-                    f"INSERT INTO actions ({', '.join(_COLUMNS)}) VALUES ({marks})",  # noqa: S608
-                    values,
-                )
-        except sqlite3.Error as exc:
-            self.close()
-            self._off(exc)
+        values[_MESSAGE] = redact(entry.message) if entry.message else None
+        self._queue.put(values)
+        if self._writer is None:
+            self._writer = threading.Thread(
+                target=self._write_all, name="history-writer", daemon=True
+            )
+            self._writer.start()
+
+    def _write_all(self) -> None:
+        """The writer thread: one committed transaction per row, in the order recorded."""
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, threading.Event):
+                item.set()  # a flush: everything queued before it is committed
+                continue
+            try:
+                with self._lock:
+                    if self._db is not None:
+                        self._db.execute(_INSERT, item)
+            except sqlite3.Error as exc:
+                with self._lock:
+                    self._close_db()
+                self._off(exc)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until every row recorded so far is committed."""
+        if self._writer is None or not self._writer.is_alive():
+            return
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait(timeout)
 
     def query(
         self,
@@ -222,7 +255,8 @@ class History:
         profile: str | None = None,
         limit: int | None = 100,
     ) -> list[HistoryEntry]:
-        """Recorded actions, newest first."""
+        """Recorded actions, newest first (including rows still being written)."""
+        self.flush()
         if self._db is None:
             return []
         where: list[str] = []
@@ -256,6 +290,15 @@ class History:
         return [HistoryEntry(**dict(zip(_COLUMNS, row, strict=True))) for row in rows]
 
     def close(self) -> None:
+        """Commit what is queued, stop the writer, close the file."""
+        if self._writer is not None and self._writer.is_alive():
+            self._queue.put(None)
+            self._writer.join(timeout=30)
+        self._writer = None
+        with self._lock:
+            self._close_db()
+
+    def _close_db(self) -> None:
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()

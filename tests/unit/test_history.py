@@ -34,6 +34,7 @@ def test_rows_are_committed_as_they_land_and_listed_newest_first(tmp_path: Path)
     history = History(path)
     history.record(entry(1))
     history.record(entry(2, outcome="failed", error_kind="throttled", message="Throttled"))
+    history.flush()  # the writer thread commits each row at once; this waits for it
     # Another connection (another process, a crash later) already sees both rows.
     reader = History(path)
     assert [e.skill_id for e in reader.query()] == ["skill-2", "skill-1"]
@@ -67,7 +68,8 @@ def test_two_processes_writing_at_once_both_succeed(tmp_path: Path) -> None:
         for n in range(150):
             h.record(HistoryEntry(at=now_iso(), profile=sys.argv[1], kind=None,
                                   operation="status", skill_id=str(n)))
-        assert h.enabled, h.notice
+        h.close()
+        assert h.notice is None, h.notice
         """
     )
     writers = [subprocess.Popen([sys.executable, "-c", script, name]) for name in ("one", "two")]
