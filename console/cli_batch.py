@@ -308,7 +308,15 @@ def batch_command(
         not_run(BatchRow(p.line, "", None, None, opts.profile, "-"), p.reason, skipped=True)
         for p in parsed.problems
     ]
-    sink = out_path.open("w", encoding="utf-8", newline="") if out_path else None
+    try:
+        sink = out_path.open("w", encoding="utf-8", newline="") if out_path else None
+    except OSError as exc:
+        unwritable = ValidationError(
+            f"The results file {out_path} cannot be written ({exc.strerror or exc})",
+            hint="Choose another --out path; nothing was sent.",
+        )
+        _error(unwritable, as_json)
+        sys.exit(2)
     try:
         writer = ResultsWriter(sink) if sink else None
         codes: list[int] = []
