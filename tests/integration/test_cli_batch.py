@@ -222,3 +222,37 @@ def test_case_summary_for_the_owner_checks_both_stages(sandbox: Any, tmp_path: P
     assert done.returncode == 0, done.stderr
     assert f"{SKILL_TRIVIA} development:" in done.stdout
     assert f"{SKILL_TRIVIA} live:" in done.stdout
+
+
+def test_a_crash_mid_batch_loses_no_answered_row_from_the_history(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    lines = [f"disable,{SKILL_WEATHER},development"] * 3
+    lines += [f"status,{SKILL_WEATHER},development"] * 3
+    source = write(tmp_path / "in.csv", *lines)
+    out = tmp_path / "out.csv"
+    sandbox.add_fault(route="get-enablement", latency=60.0, share=1.0)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
+    environ |= sandbox.env("developer") | {
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "SKILL_CONSOLE_TIMEOUT": "90",
+        "SKILL_CONSOLE_DEADLINE": "120",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "batch", str(source), "--out", str(out)],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (out.exists() and len(results(out)) == 3 and sandbox.in_flight() >= 1):
+            assert time.monotonic() < deadline, "the batch never reached the slow rows"
+            time.sleep(0.02)
+        proc.kill()  # no clean-up at all
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    sandbox.faults.clear()
+    recorded = history(sandbox, tmp_path)
+    assert [e["operation"] for e in recorded] == ["disable"] * 3
