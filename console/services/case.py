@@ -1,8 +1,9 @@
 """Support case summary: check some skills now and write a short, secret-free text for a ticket.
 
 For the customer: the region and endpoint, each skill's state and account link; for the owner:
-each skill's stages. Then what the history says was done on these skills lately (times,
-outcomes, request ids). Built from values only; the text never holds a token or code.
+each skill's stages. Then what the history says this profile's login of the same kind did on
+these skills lately (times, outcomes, request ids). Built from values only; the text never
+holds a token or code.
 """
 
 from __future__ import annotations
@@ -145,7 +146,11 @@ def summarize(
     actions: list[HistoryEntry] = []
     if history is not None:
         recorded = history.query(
-            skills=tuple(skill_ids), since=now - LOOK_BACK, profile=profile, limit=MAX_ACTIONS * 2
+            skills=tuple(skill_ids),
+            since=now - LOOK_BACK,
+            profile=profile,
+            kind="customer" if customer else "developer",
+            limit=MAX_ACTIONS * 2,
         )
         actions = [a for a in recorded if a.batch_id is None or a.batch_id != own_batch]
     ordered = sorted(checks, key=lambda c: c.row.line)

@@ -253,6 +253,7 @@ class History:
         since: datetime | None = None,
         outcome: str | None = None,
         profile: str | None = None,
+        kind: str | None = None,
         limit: int | None = 100,
     ) -> list[HistoryEntry]:
         """Recorded actions, newest first (including rows still being written)."""
@@ -274,6 +275,9 @@ class History:
         if profile is not None:
             where.append("profile = ?")
             args.append(profile)
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
         sql = f"SELECT {', '.join(_COLUMNS)} FROM actions"  # noqa: S608 (fixed names)
         if where:
             sql += " WHERE " + " AND ".join(where)
