@@ -147,8 +147,10 @@ class BatchRun:
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         batch_id: str | None = None,
+        on_start: Callable[[BatchRow], None] | None = None,
     ) -> None:
         self.rows = list(rows)
+        self.on_start = on_start  # a row leaves the queue (the window marks it "running")
         self.service_for = service_for
         self.concurrency = max(1, concurrency)
         self.batch_id = batch_id or uuid.uuid4().hex[:12]
@@ -218,6 +220,8 @@ class BatchRun:
                 if self._stopping:
                     return not_run(row)
                 started = now_iso()
+                if self.on_start is not None:
+                    self.on_start(row)
                 return await self._one(row, started)
             finally:
                 if lock is not None and lock.locked():

@@ -110,7 +110,8 @@ async def test_cancel_reports_rows_in_flight_unknown_and_the_rest_not_run(
     sandbox.add_fault(route="get-enablement", latency=30.0, share=1.0)
     batch = rows(*[("status", SKILL_WEATHER, "development")] * 12)
     landed: list[Any] = []
-    run = BatchRun(batch, one_service(service), concurrency=3)
+    started: list[BatchRow] = []
+    run = BatchRun(batch, one_service(service), concurrency=3, on_start=started.append)
     task = asyncio.create_task(run.run(landed.append))
     await until(lambda: sandbox.in_flight() == 3)
     run.cancel()
@@ -118,6 +119,8 @@ async def test_cancel_reports_rows_in_flight_unknown_and_the_rest_not_run(
     assert sorted(r.row.line for r in results) == [r.line for r in batch]
     outcomes = [r.outcome for r in results]
     assert outcomes.count(Outcome.UNKNOWN) == 3
+    unknown = {r.row.line for r in results if r.outcome is Outcome.UNKNOWN}
+    assert {r.line for r in started} == unknown
     assert outcomes.count(Outcome.NOT_RUN) == 9
     assert all(r.state is None for r in results)  # nothing reported that did not come back
     assert all("check again" in (r.message or "") for r in results if r.outcome is Outcome.UNKNOWN)
