@@ -161,7 +161,7 @@ async def test_every_action_is_in_the_history_without_a_secret(
 async def test_a_pause_longer_than_the_deadline_fails_rows_as_throttled_not_hung(
     sandbox: Any, make_service: ServiceFactory
 ) -> None:
-    service = make_service(deadline=1.0)
+    service = make_service(deadline=0.5)
     service.client.limiter = Limiter(4)
     sandbox.add_fault(route="get-enablement", status=429, retry_after="3600", count=1)
     batch = rows(*[("status", SKILL_WEATHER, "development")] * 3)
