@@ -163,6 +163,7 @@ async def test_a_pause_longer_than_the_deadline_fails_rows_as_throttled_not_hung
 ) -> None:
     service = make_service(deadline=0.5)
     service.client.limiter = Limiter(4)
+    await service.client.tokens.access_token()  # the short deadline is for the rows only
     sandbox.add_fault(route="get-enablement", status=429, retry_after="3600", count=1)
     batch = rows(*[("status", SKILL_WEATHER, "development")] * 3)
     run = BatchRun(batch, one_service(service), concurrency=1)
