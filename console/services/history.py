@@ -48,6 +48,7 @@ DEFAULT_RETENTION_DAYS = 90
 FILE_NAME = "history.sqlite3"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+MAX_GROUP = 200  # rows per transaction when many land at once
 
 # The batch a row belongs to; set by the batch engine in each row's task.
 current_batch: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -220,22 +221,40 @@ class History:
             self._writer.start()
 
     def _write_all(self) -> None:
-        """The writer thread: one committed transaction per row, in the order recorded."""
+        """The writer thread: rows in the order recorded, committed as soon as it gets them
+        (rows that landed together share one transaction: the commit is the costly part)."""
         while True:
-            item = self._queue.get()
-            if item is None:
+            items = [self._queue.get()]
+            while len(items) < MAX_GROUP:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            rows = [item for item in items if isinstance(item, list)]
+            if rows:
+                self._write(rows)
+            for item in items:
+                if isinstance(item, threading.Event):
+                    item.set()  # a flush: everything queued before it is committed
+            if any(item is None for item in items):
                 return
-            if isinstance(item, threading.Event):
-                item.set()  # a flush: everything queued before it is committed
-                continue
-            try:
-                with self._lock:
-                    if self._db is not None:
-                        self._db.execute(_INSERT, item)
-            except sqlite3.Error as exc:
-                with self._lock:
-                    self._close_db()
-                self._off(exc)
+
+    def _write(self, rows: list[list[object]]) -> None:
+        try:
+            with self._lock:
+                if self._db is None:
+                    return
+                self._db.execute("BEGIN")
+                try:
+                    self._db.executemany(_INSERT, rows)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with self._lock:
+                self._close_db()
+            self._off(exc)
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every row recorded so far is committed."""
