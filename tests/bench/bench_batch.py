@@ -89,6 +89,28 @@ async def through_engine(
     }
 
 
+async def through_service(server: SandboxServer, count: int, concurrency: int) -> dict[str, Any]:
+    """The same rows through ConsoleService alone (no engine, limiter or history): where the
+    gap to the floor is the client's, not the batch engine's."""
+    urls = server.urls
+    lwa = LwaClient(urls.token_url, "amzn1.application-oa2-client.sandbox", "sandbox-client-secret")
+    settings = ApiSettings(endpoints={Region.NA: urls.na, Region.EU: urls.eu, Region.FE: urls.fe})
+    tokens = RefreshingTokenProvider(lwa, "Atzr|sandbox-developer")
+    async with ConsoleService(settings, tokens) as svc:
+        await svc.client.tokens.access_token()
+        queue = list(reversed(rows(count)))
+
+        async def worker() -> None:
+            while queue:
+                row = queue.pop()
+                await svc.check(row.skill_id or "", row.stage or "development")
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - start
+    return {"wall_s": round(wall, 3), "rows_per_s": round(count / wall, 1)}
+
+
 async def through_httpx(server: SandboxServer, count: int, concurrency: int) -> dict[str, Any]:
     token = server.issue_tokens("developer")["access_token"]
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -129,12 +151,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7, help="rounds without faults")
     args = parser.parse_args()
     with SandboxServer(port_base=0) as server, tempfile.TemporaryDirectory() as tmp:
-        clean_engine, clean_floor = [], []
-        for _ in range(args.rounds):  # interleaved so machine noise hits both alike
+        clean_engine, clean_floor, clean_service = [], [], []
+        for _ in range(args.rounds):  # interleaved so machine noise hits all alike
             clean_engine.append(
                 asyncio.run(through_engine(server, args.rows, args.concurrency, Path(tmp)))
             )
             clean_floor.append(asyncio.run(through_httpx(server, args.rows, args.concurrency)))
+            clean_service.append(asyncio.run(through_service(server, args.rows, args.concurrency)))
         fault = {
             "route": "get-enablement",
             "status": 429,
@@ -152,6 +175,9 @@ def main() -> None:
     paired = [
         e["rows_per_s"] / f["rows_per_s"] for e, f in zip(clean_engine, clean_floor, strict=True)
     ]
+    service_paired = [
+        s["rows_per_s"] / f["rows_per_s"] for s, f in zip(clean_service, clean_floor, strict=True)
+    ]
     print(
         json.dumps(
             {
@@ -163,6 +189,9 @@ def main() -> None:
                     "bare_httpx_best": floor,
                     "throughput_ratio_best": round(engine["rows_per_s"] / floor["rows_per_s"], 3),
                     "throughput_ratio_median_paired": round(statistics.median(paired), 3),
+                    "service_layer_alone_ratio_median_paired": round(
+                        statistics.median(service_paired), 3
+                    ),
                     # CPU time is less at the mercy of other processes on a shared machine.
                     "cpu_ratio_median": round(
                         statistics.median(f["cpu_ms_per_row"] for f in clean_floor)
