@@ -415,37 +415,6 @@ class SkillApiClient:
                 reply.sent,
             )
 
-    async def _limited_send(
-        self,
-        action: _Action,
-        method: str,
-        url: str,
-        base: str,
-        token: str,
-        body: dict[str, Any] | None,
-    ) -> tuple[_Reply, Outcome, float, datetime]:
-        """`_send`, paced by the shared limiter when there is one (a batch)."""
-        if self.limiter is None:
-            return await self._send(action, method, url, base, token, body)
-        try:
-            async with asyncio.timeout(max(0.0, action.remaining())):
-                await self.limiter.before(base)
-        except TimeoutError:
-            raise ThrottledError(
-                f"Not sent: {base} asked every request to wait longer than the time allowed "
-                "for this action",
-                endpoint=base,
-                attempts=action.attempts,
-            ) from None
-        outcome: Outcome | None = None
-        try:
-            sent = await self._send(action, method, url, base, token, body)
-            outcome = sent[1]
-            return sent
-        finally:
-            status = outcome.status if outcome else None
-            self.limiter.after(base, status, outcome.retry_after if outcome else None)
-
     async def _send(
         self,
         action: _Action,
@@ -543,6 +512,37 @@ class SkillApiClient:
         except ConsoleError as exc:
             exc.attempts, exc.endpoint = tuple(action.attempts), exc.endpoint or base
             raise
+
+    async def _limited_send(
+        self,
+        action: _Action,
+        method: str,
+        url: str,
+        base: str,
+        token: str,
+        body: dict[str, Any] | None,
+    ) -> tuple[_Reply, Outcome, float, datetime]:
+        """`_send`, paced by the shared limiter when there is one (a batch)."""
+        if self.limiter is None:
+            return await self._send(action, method, url, base, token, body)
+        try:
+            async with asyncio.timeout(max(0.0, action.remaining())):
+                await self.limiter.before(base)
+        except TimeoutError:
+            raise ThrottledError(
+                f"Not sent: {base} asked every request to wait longer than the time allowed "
+                "for this action",
+                endpoint=base,
+                attempts=action.attempts,
+            ) from None
+        outcome: Outcome | None = None
+        try:
+            sent = await self._send(action, method, url, base, token, body)
+            outcome = sent[1]
+            return sent
+        finally:
+            status = outcome.status if outcome else None
+            self.limiter.after(base, status, outcome.retry_after if outcome else None)
 
     def _raise_unless_done(self, reply: _Reply, action: _Action) -> None:
         if reply.action is not Action.DONE:
