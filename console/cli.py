@@ -83,10 +83,20 @@ def exit_code_for(error: ConsoleError) -> int:
 def attempt_line(attempt: Attempt) -> str:
     status = attempt.status if attempt.status is not None else "---"
     extra = f" ({attempt.error})" if attempt.error else ""
+    rid = f" [request id {attempt.request_id}]" if attempt.request_id else ""
     return (
         f"#{attempt.attempt} {attempt.method} {attempt.url} → {status} "
-        f"{attempt.elapsed_ms:.0f} ms, {attempt.decision}{extra}"
+        f"{attempt.elapsed_ms:.0f} ms, {attempt.decision}{extra}{rid}"
     )
+
+
+def error_lines(error: ConsoleError) -> list[str]:
+    """error:, each violation Amazon listed, hint: (for stderr)."""
+    where = f" ({error.endpoint})" if error.endpoint else ""
+    lines = [f"error: {error.message}{where}"]
+    lines += [f"  - {v.message}" + (f" [{v.code}]" if v.code else "") for v in error.violations]
+    lines.append(f"hint: {error.hint}")
+    return [redact(line) for line in lines]
 
 
 @contextlib.contextmanager
@@ -125,10 +135,13 @@ def result_json(result: OperationResult | None, error: ConsoleError | None, **ba
                 "status": a.status,
                 "elapsed_ms": round(a.elapsed_ms, 1),
                 "decision": a.decision,
+                "request_id": a.request_id,
             }
             for a in attempts
         ],
     }
+    if result is not None and result.detail:
+        payload["detail"] = result.detail
     if result is not None and result.endpoints:
         payload["endpoints"] = list(result.endpoints)
     if result is not None and result.stage and not payload["stage"]:
@@ -196,11 +209,12 @@ def run(
         click.echo(result_json(result, error, **base))
     elif result is not None:
         click.echo(redact(human(result)))
+        if result.detail:  # e.g. op 3's 404 message, which may say the skill does not exist
+            click.echo(redact(f"  the service says: {result.detail}"))
     if error is not None:
         if not opts.as_json:
-            where = f" ({error.endpoint})" if error.endpoint else ""
-            click.echo(redact(f"error: {error.message}{where}"), err=True)
-            click.echo(redact(f"hint: {error.hint}"), err=True)
+            for line in error_lines(error):
+                click.echo(line, err=True)
         return exit_code_for(error)
     return 4 if _absent(result) else 0
 
@@ -668,8 +682,8 @@ def _fail(args: list[str], error: ConsoleError, usage: click.ClickException | No
     elif usage is not None:
         usage.show()
     else:
-        click.echo(f"error: {error.message}", err=True)
-        click.echo(f"hint: {error.hint}", err=True)
+        for line in error_lines(error):
+            click.echo(line, err=True)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from console.sandbox.lwa import LwaRoutes
 from console.sandbox.partner import PartnerRoutes
 from console.sandbox.paths import SegmentPathMiddleware
 from console.sandbox.regions import RegionRoutes
+from console.sandbox.request_ids import RequestIdMiddleware
 from console.sandbox.state import SandboxClock, SandboxState
 
 LISTENER_ORDER = ("hub", "na", "eu", "fe", "partner")
@@ -207,7 +208,7 @@ class SandboxServer:
         apps["partner"] = self._wrap(partner, "partner", "partner")
         return apps
 
-    def _wrap(self, app: Any, listener: str, region: str) -> SegmentPathMiddleware:
+    def _wrap(self, app: Any, listener: str, region: str) -> RequestIdMiddleware:
         def find_transport(scope: Scope) -> Any:
             server = self._servers.get(listener)
             if server is None:
@@ -219,7 +220,7 @@ class SandboxServer:
 
         faults = FaultMiddleware(app, self.faults, region, find_transport)
         self._fault_layers.append(faults)
-        return SegmentPathMiddleware(faults)
+        return RequestIdMiddleware(SegmentPathMiddleware(faults))
 
     # --- addresses ----------------------------------------------------------------------------
 

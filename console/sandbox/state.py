@@ -69,6 +69,8 @@ class Skill:
     owner: str
     stages: tuple[str, ...]
     transitions_fail: bool = False
+    # What Amazon lists when the skill is not ready for enablement: (code or None, message).
+    not_ready: tuple[tuple[str | None, str], ...] = ()
 
 
 @dataclass
@@ -163,6 +165,7 @@ def load_world(seed_path: Path | None = None) -> World:
             owner=s["owner"],
             stages=tuple(s["stages"]),
             transitions_fail=bool(s.get("transitions_fail", False)),
+            not_ready=tuple((v.get("code"), v["message"]) for v in s.get("not_ready", [])),
         )
         for s in data["skills"]
     }
