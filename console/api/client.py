@@ -596,8 +596,10 @@ def _describe_transport(exc: httpx.TransportError) -> str:
     return type(exc).__name__
 
 
-FIX_VIOLATIONS_HINT = (
-    "Fix what Amazon lists above (in the skill's configuration, in the developer console or "
+FIX_VIOLATIONS_HINT = "Fix what Amazon lists above, then try again."
+# A 403 with violations: the account may act, the skill is not ready (its configuration).
+FIX_SKILL_HINT = (
+    "Fix what Amazon lists above (in the skill's configuration in the developer console, or "
     "its manifest), then try again."
 )
 FIX_REQUEST_HINT = (
@@ -659,7 +661,7 @@ def error_for(
         )
     if status == 403:
         # With violations the account is right and the skill is not ready: say what to fix.
-        hint = FIX_VIOLATIONS_HINT if violations else None
+        hint = FIX_SKILL_HINT if violations else None
         return ForbiddenError(f"Not allowed{detail}", hint=hint, **common)
     if status == 404:
         return NotFoundError(f"Not found{detail}", **common)

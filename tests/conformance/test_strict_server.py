@@ -19,7 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console.api.client import FIX_VIOLATIONS_HINT, ApiSettings, SkillApiClient
+from console.api.client import (
+    FIX_SKILL_HINT,
+    FIX_VIOLATIONS_HINT,
+    ApiSettings,
+    SkillApiClient,
+)
 from console.api.errors import (
     AuthError,
     ConsoleError,
@@ -191,7 +196,7 @@ def test_every_violation_reaches_the_error(
     assert [v.code for v in error.violations] == [
         redact(v["code"]) if "code" in v else None for v in listed
     ]
-    assert error.hint == FIX_VIOLATIONS_HINT
+    assert error.hint == (FIX_VIOLATIONS_HINT if status == 400 else FIX_SKILL_HINT)
     listed_json = error.to_dict()["violations"]
     assert isinstance(listed_json, list) and len(listed_json) == len(listed)
 
