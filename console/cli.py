@@ -622,6 +622,11 @@ def whoami_command(opts: Options) -> None:
 @click.option("--json", "json_flag", is_flag=True, help="Print one JSON line of addresses.")
 @click.option("--fault", multiple=True, help="e.g. route=enable,status=503,count=2")
 @click.option("--transition-delay", type=float, default=2.0, show_default=True)
+@click.option(
+    "--rotate-refresh-tokens",
+    is_flag=True,
+    help="Answer each refresh with a new refresh token and revoke the old one.",
+)
 @click.pass_obj
 def sandbox_command(
     opts: Options,
@@ -629,13 +634,18 @@ def sandbox_command(
     json_flag: bool,
     fault: tuple[str, ...],
     transition_delay: float,
+    rotate_refresh_tokens: bool,
 ) -> None:
     """Run the sandbox in the foreground (Ctrl-C stops it)."""
     from console.sandbox.cli import run_foreground
 
     sys.exit(
         run_foreground(
-            port_base, json_flag or opts.as_json, faults=fault, transition_delay=transition_delay
+            port_base,
+            json_flag or opts.as_json,
+            faults=fault,
+            transition_delay=transition_delay,
+            rotate_refresh_tokens=rotate_refresh_tokens,
         )
     )
 
