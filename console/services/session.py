@@ -265,8 +265,9 @@ def redirect_port(env: Mapping[str, str], authorize_url: str, explicit: int | No
         local = urlsplit(authorize_url).hostname in ("127.0.0.1", "localhost", "::1")
         return 0 if local else DEFAULT_REDIRECT_PORT
     if not raw.strip().isdigit() or not 0 <= int(raw) <= 65535:
+        source = "--port" if explicit is not None else "SKILL_CONSOLE_REDIRECT_PORT"
         raise ValidationError(
-            f"The redirect port {raw!r} is not a port number",
+            f"{source}={raw!r} is not a port number (0-65535)",
             hint="Use 1024-65535, the port of the return URL registered with the LWA "
             "security profile (--port, SKILL_CONSOLE_REDIRECT_PORT or redirect_port).",
         )
