@@ -49,6 +49,8 @@ def describe(server: SandboxServer, out: TextIO) -> None:
     print(f"  Partner OAuth   {urls.partner_authorize_url}", file=out)
     print(f"  Admin           {urls.admin}/(reset|clock|faults|state|tokens|config)", file=out)
     print(f"  LWA client      {info['client_id']} / {info['client_secret']}", file=out)
+    if server.state.config.rotate_refresh_tokens:
+        print("  Refresh tokens  rotate: each refresh revokes the one it used", file=out)
     print("  Demo accounts (fixed refresh tokens):", file=out)
     for account in info["accounts"]:  # type: ignore[attr-defined]
         print(

@@ -215,3 +215,17 @@ def test_link_arguments_that_can_never_work_are_refused(
     flat = [x for pair in args.items() for x in pair]
     text = refused(capsys, tripwire, [], "customer", "enable", SKILL, "--stage", "live", *flat)
     assert "redirect" in text.lower() or "code" in text.lower()
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_a_redirect_port_out_of_range_is_refused_before_the_login_starts(
+    settings_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tripwire: list[object],
+    port: str,
+) -> None:
+    monkeypatch.delenv("SKILL_CONSOLE_ACCESS_TOKEN")
+    monkeypatch.setenv("SKILL_CONSOLE_CLIENT_ID", "amzn1.application-oa2-client.x")
+    monkeypatch.setenv("SKILL_CONSOLE_REDIRECT_PORT", port)
+    refused(capsys, tripwire, ["SKILL_CONSOLE_REDIRECT_PORT"], "login", "--no-browser")

@@ -60,6 +60,34 @@ def test_the_sandbox_rotates_only_when_asked(sandbox: Any) -> None:
     assert httpx.get(sandbox.urls.admin + "/config").json()["rotate_refresh_tokens"] is False
 
 
+def test_the_foreground_sandbox_rotates_with_the_flag() -> None:
+    import io
+    import re
+    import threading
+
+    from console.sandbox.cli import run_foreground
+
+    out, stop = io.StringIO(), threading.Event()
+    runner = threading.Thread(
+        target=run_foreground,
+        args=(0, False),
+        kwargs={"rotate_refresh_tokens": True, "out": out, "stop": stop},
+    )
+    runner.start()
+    try:
+        give_up = time.monotonic() + 20
+        while "Point skillctl at it" not in out.getvalue() and time.monotonic() < give_up:
+            stop.wait(0.01)  # until the banner is printed (the server is up by then)
+        text = out.getvalue()
+        assert "Refresh tokens  rotate" in text
+        admin = re.search(r"Admin\s+(\S+)/\(", text)
+        assert admin is not None
+        assert httpx.get(admin.group(1) + "/config").json()["rotate_refresh_tokens"] is True
+    finally:
+        stop.set()
+        runner.join(15)
+
+
 def environ(sandbox: Any, tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
     return env | {
