@@ -239,6 +239,9 @@ class SandboxState:
             for access in self.world.access_tokens.values():
                 if access.refresh_token == old:
                     access.refresh_token = new
+            for code in self.world.auth_codes.values():  # a replayed code revokes the successor
+                if code.issued_refresh_token == old:
+                    code.issued_refresh_token = new
             return new
 
     def resolve_access_token(self, token: str) -> tuple[Account, tuple[str, ...]] | str:
