@@ -38,6 +38,7 @@ from console.api.models import (
 )
 from console.api.redact import redact
 from console.api.regions import EndpointMemory
+from console.api.validation import check_auth_code, check_redirect_uri, is_loopback_url
 from console.auth.lwa import LoginFlow, LoginKind
 from console.auth.tokens import TokenStore
 from console.config import (
@@ -355,7 +356,11 @@ def customer_status(opts: Options, skill_id: str) -> None:
 @customer.command("enable")
 @click.argument("skill_id")
 @click.option("--stage", type=STAGES, required=True)
-@click.option("--auth-code", help="Partner authorization code (with --sandbox: fetched).")
+@click.option(
+    "--auth-code",
+    callback=lambda _ctx, _param, code: _checked(check_auth_code, code),
+    help="Partner authorization code (with --sandbox: fetched).",
+)
 @click.option("--redirect-uri", help="Redirect URI used to obtain the code.")
 @click.option("--code-verifier", help="PKCE verifier, for partners that use PKCE.")
 @click.option("--no-wait", is_flag=True, help="Report ENABLING at once; do not wait for Alexa.")
@@ -375,6 +380,8 @@ def customer_enable(
 
     async def call(svc: ConsoleService) -> OperationResult:
         code, uri = auth_code, redirect_uri or SANDBOX_PARTNER_REDIRECT
+        endpoints = svc.client.settings.endpoints.values()  # http redirects only for a sandbox
+        check_redirect_uri(uri, loopback_http=all(is_loopback_url(u) for u in endpoints))
         if not code:
             env: dict[str, str] = svc.env  # type: ignore[attr-defined]
             code = await fetch_partner_code(
@@ -402,6 +409,16 @@ def customer_disable(opts: Options, skill_id: str, no_wait: bool) -> None:
 
     done = frozenset({"DISABLED", "NO_ASSOCIATION"} | ({"DISABLING"} if no_wait else set()))
     sys.exit(run(opts, "customer-disable", CUSTOMER, call, expect=done, skill_id=skill_id))
+
+
+def _checked(check: Callable[[str], str], value: str | None) -> str | None:
+    """An option through a validation check: a refusal is a usage error (exit 2)."""
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValidationError as exc:
+        raise click.BadParameter(exc.message) from None
 
 
 async def _settled(opts: Options, svc: ConsoleService, first: OperationResult) -> OperationResult:
@@ -636,6 +653,11 @@ def whoami_command(opts: Options) -> None:
 @click.option("--json", "json_flag", is_flag=True, help="Print one JSON line of addresses.")
 @click.option("--fault", multiple=True, help="e.g. route=enable,status=503,count=2")
 @click.option("--transition-delay", type=float, default=2.0, show_default=True)
+@click.option(
+    "--rotate-refresh-tokens",
+    is_flag=True,
+    help="Answer each refresh with a new refresh token and revoke the old one.",
+)
 @click.pass_obj
 def sandbox_command(
     opts: Options,
@@ -643,13 +665,18 @@ def sandbox_command(
     json_flag: bool,
     fault: tuple[str, ...],
     transition_delay: float,
+    rotate_refresh_tokens: bool,
 ) -> None:
     """Run the sandbox in the foreground (Ctrl-C stops it)."""
     from console.sandbox.cli import run_foreground
 
     sys.exit(
         run_foreground(
-            port_base, json_flag or opts.as_json, faults=fault, transition_delay=transition_delay
+            port_base,
+            json_flag or opts.as_json,
+            faults=fault,
+            transition_delay=transition_delay,
+            rotate_refresh_tokens=rotate_refresh_tokens,
         )
     )
 

@@ -211,7 +211,8 @@ class SkillApiClient:
         skill_id = validation.check_skill_id(skill_id)
         stage = validation.check_stage(stage)
         validation.check_auth_code(auth_code)
-        validation.check_redirect_uri(redirect_uri)
+        sandbox = all(validation.is_loopback_url(u) for u in self.settings.endpoints.values())
+        validation.check_redirect_uri(redirect_uri, loopback_http=sandbox)
         verifier = validation.check_code_verifier(code_verifier)
         link: dict[str, str] = {
             "redirectUri": redirect_uri,

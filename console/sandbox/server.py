@@ -84,11 +84,14 @@ class SandboxServer:
         port_base: int = 0,
         seed_path: Path | None = None,
         transition_delay: float = 2.0,
+        rotate_refresh_tokens: bool = False,
     ) -> None:
         check_port_base(port_base)  # before bind(), which raises OverflowError past 65535
         self.host = host
         self.port_base = port_base
-        self.state = SandboxState(seed_path, transition_delay)
+        self.state = SandboxState(
+            seed_path, transition_delay, rotate_refresh_tokens=rotate_refresh_tokens
+        )
         self.faults = FaultBook()
         self._servers: dict[str, uvicorn.Server] = {}
         self._fault_layers: list[FaultMiddleware] = []
