@@ -38,6 +38,7 @@ from console.api.models import (
 )
 from console.api.redact import redact
 from console.api.regions import EndpointMemory
+from console.api.validation import check_auth_code, check_redirect_uri, is_loopback_url
 from console.auth.lwa import LoginFlow, LoginKind
 from console.auth.tokens import TokenStore
 from console.config import (
@@ -85,10 +86,20 @@ def exit_code_for(error: ConsoleError) -> int:
 def attempt_line(attempt: Attempt) -> str:
     status = attempt.status if attempt.status is not None else "---"
     extra = f" ({attempt.error})" if attempt.error else ""
+    rid = f" [request id {attempt.request_id}]" if attempt.request_id else ""
     return (
         f"#{attempt.attempt} {attempt.method} {attempt.url} → {status} "
-        f"{attempt.elapsed_ms:.0f} ms, {attempt.decision}{extra}"
+        f"{attempt.elapsed_ms:.0f} ms, {attempt.decision}{extra}{rid}"
     )
+
+
+def error_lines(error: ConsoleError) -> list[str]:
+    """error:, each violation Amazon listed, hint: (for stderr)."""
+    where = f" ({error.endpoint})" if error.endpoint else ""
+    lines = [f"error: {error.message}{where}"]
+    lines += [f"  - {v.message}" + (f" [{v.code}]" if v.code else "") for v in error.violations]
+    lines.append(f"hint: {error.hint}")
+    return [redact(line) for line in lines]
 
 
 @contextlib.contextmanager
@@ -127,10 +138,13 @@ def result_json(result: OperationResult | None, error: ConsoleError | None, **ba
                 "status": a.status,
                 "elapsed_ms": round(a.elapsed_ms, 1),
                 "decision": a.decision,
+                "request_id": a.request_id,
             }
             for a in attempts
         ],
     }
+    if result is not None and result.detail:
+        payload["detail"] = result.detail
     if result is not None and result.endpoints:
         payload["endpoints"] = list(result.endpoints)
     if result is not None and result.stage and not payload["stage"]:
@@ -198,11 +212,12 @@ def run(
         click.echo(result_json(result, error, **base))
     elif result is not None:
         click.echo(redact(human(result)))
+        if result.detail:  # e.g. op 3's 404 message, which may say the skill does not exist
+            click.echo(redact(f"  the service says: {result.detail}"))
     if error is not None:
         if not opts.as_json:
-            where = f" ({error.endpoint})" if error.endpoint else ""
-            click.echo(redact(f"error: {error.message}{where}"), err=True)
-            click.echo(redact(f"hint: {error.hint}"), err=True)
+            for line in error_lines(error):
+                click.echo(line, err=True)
         return exit_code_for(error)
     return 4 if _absent(result) else 0
 
@@ -357,7 +372,11 @@ def customer_status(opts: Options, skill_id: str) -> None:
 @customer.command("enable")
 @click.argument("skill_id")
 @click.option("--stage", type=STAGES, required=True)
-@click.option("--auth-code", help="Partner authorization code (with --sandbox: fetched).")
+@click.option(
+    "--auth-code",
+    callback=lambda _ctx, _param, code: _checked(check_auth_code, code),
+    help="Partner authorization code (with --sandbox: fetched).",
+)
 @click.option("--redirect-uri", help="Redirect URI used to obtain the code.")
 @click.option("--code-verifier", help="PKCE verifier, for partners that use PKCE.")
 @click.option("--no-wait", is_flag=True, help="Report ENABLING at once; do not wait for Alexa.")
@@ -377,6 +396,8 @@ def customer_enable(
 
     async def call(svc: ConsoleService) -> OperationResult:
         code, uri = auth_code, redirect_uri or SANDBOX_PARTNER_REDIRECT
+        endpoints = svc.client.settings.endpoints.values()  # http redirects only for a sandbox
+        check_redirect_uri(uri, loopback_http=all(is_loopback_url(u) for u in endpoints))
         if not code:
             env: dict[str, str] = svc.env  # type: ignore[attr-defined]
             code = await fetch_partner_code(
@@ -404,6 +425,16 @@ def customer_disable(opts: Options, skill_id: str, no_wait: bool) -> None:
 
     done = frozenset({"DISABLED", "NO_ASSOCIATION"} | ({"DISABLING"} if no_wait else set()))
     sys.exit(run(opts, "customer-disable", CUSTOMER, call, expect=done, skill_id=skill_id))
+
+
+def _checked(check: Callable[[str], str], value: str | None) -> str | None:
+    """An option through a validation check: a refusal is a usage error (exit 2)."""
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValidationError as exc:
+        raise click.BadParameter(exc.message) from None
 
 
 async def _settled(opts: Options, svc: ConsoleService, first: OperationResult) -> OperationResult:
@@ -638,6 +669,11 @@ def whoami_command(opts: Options) -> None:
 @click.option("--json", "json_flag", is_flag=True, help="Print one JSON line of addresses.")
 @click.option("--fault", multiple=True, help="e.g. route=enable,status=503,count=2")
 @click.option("--transition-delay", type=float, default=2.0, show_default=True)
+@click.option(
+    "--rotate-refresh-tokens",
+    is_flag=True,
+    help="Answer each refresh with a new refresh token and revoke the old one.",
+)
 @click.pass_obj
 def sandbox_command(
     opts: Options,
@@ -645,13 +681,18 @@ def sandbox_command(
     json_flag: bool,
     fault: tuple[str, ...],
     transition_delay: float,
+    rotate_refresh_tokens: bool,
 ) -> None:
     """Run the sandbox in the foreground (Ctrl-C stops it)."""
     from console.sandbox.cli import run_foreground
 
     sys.exit(
         run_foreground(
-            port_base, json_flag or opts.as_json, faults=fault, transition_delay=transition_delay
+            port_base,
+            json_flag or opts.as_json,
+            faults=fault,
+            transition_delay=transition_delay,
+            rotate_refresh_tokens=rotate_refresh_tokens,
         )
     )
 
@@ -689,8 +730,8 @@ def _fail(args: list[str], error: ConsoleError, usage: click.ClickException | No
     elif usage is not None:
         usage.show()
     else:
-        click.echo(f"error: {error.message}", err=True)
-        click.echo(f"hint: {error.hint}", err=True)
+        for line in error_lines(error):
+            click.echo(line, err=True)
 
 
 if __name__ == "__main__":

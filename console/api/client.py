@@ -30,6 +30,7 @@ from console.api.errors import (
     ServerError,
     ThrottledError,
     ValidationError,
+    Violation,
     WrongEndpointError,
 )
 from console.api.models import (
@@ -42,7 +43,14 @@ from console.api.models import (
     Region,
     Stage,
 )
-from console.api.parsing import error_fields, parse_customer_status, parse_endpoints
+from console.api.parsing import (
+    ErrorBody,
+    error_body,
+    error_fields,
+    parse_customer_status,
+    parse_endpoints,
+    request_id,
+)
 from console.api.redact import redact
 from console.api.regions import DEFAULT_ENDPOINTS, EndpointMemory, dedupe, fallback_candidates
 from console.api.retry import Action, Outcome, RetryPolicy, decide, parse_retry_after
@@ -98,6 +106,7 @@ class _Reply:
     transport_error: str | None
     sent: bool
     probe: _Reply | None = None  # operation 5 only: the status read after an ambiguous failure
+    request_id: str | None = None  # the answer's x-amzn-RequestId, for the attempt record
 
 
 class SkillApiClient:
@@ -161,10 +170,13 @@ class SkillApiClient:
         path = f"/v1/skills/{skill_id}/stages/{stage.value}/enablement"
         reply = await self._exchange(action, method, self.settings.owner_endpoint, path, ok)
         self._raise_unless_done(reply, action)
-        if name == "status" and reply.status == 404 and reply.code not in (None, "NOT_ENABLED"):
-            raise self._error(dataclasses.replace(reply, action=Action.FAIL), action)  # no skill
+        detail = None
         if name == "status":
+            # Any 404 of operation 3 means "not enabled": Amazon's codes are undocumented, so
+            # its message is passed on as it is (it may say the skill does not exist).
             state = ENABLED if reply.status == 204 else NOT_ENABLED
+            if reply.status == 404:
+                detail = _server_message(error_body(reply.body))
         else:
             state = ENABLED if name == "enable" else NOT_ENABLED
         return OperationResult(
@@ -174,6 +186,7 @@ class SkillApiClient:
             state=state,
             endpoint=reply.endpoint,
             attempts=tuple(action.attempts),
+            detail=detail,
         )
 
     # --- customer operations 4-7 --------------------------------------------------------------
@@ -208,7 +221,8 @@ class SkillApiClient:
         skill_id = validation.check_skill_id(skill_id)
         stage = validation.check_stage(stage)
         validation.check_auth_code(auth_code)
-        validation.check_redirect_uri(redirect_uri)
+        sandbox = all(validation.is_loopback_url(u) for u in self.settings.endpoints.values())
+        validation.check_redirect_uri(redirect_uri, loopback_http=sandbox)
         verifier = validation.check_code_verifier(code_verifier)
         link: dict[str, str] = {
             "redirectUri": redirect_uri,
@@ -459,7 +473,16 @@ class SkillApiClient:
         elapsed = (time.perf_counter() - t0) * 1000
         code, _ = error_fields(content) if response.status_code >= 400 else (None, None)
         retry_after = parse_retry_after(response.headers.get("retry-after"))
-        reply = _Reply(Action.FAIL, base, response.status_code, content, code, None, True)
+        reply = _Reply(
+            Action.FAIL,
+            base,
+            response.status_code,
+            content,
+            code,
+            None,
+            True,
+            request_id=request_id(response.headers),
+        )
         return reply, Outcome(response.status_code, True, code, retry_after), elapsed, started
 
     def _record(
@@ -481,6 +504,7 @@ class SkillApiClient:
             decision=decision,
             started_at=started,
             error=reply.transport_error,
+            request_id=reply.request_id,
         )
         action.attempts.append(attempt)
         for listener in self._listeners:
@@ -614,6 +638,32 @@ def _describe_transport(exc: httpx.TransportError) -> str:
     return type(exc).__name__
 
 
+FIX_VIOLATIONS_HINT = "Fix what Amazon lists above, then try again."
+# A 403 with violations: the account may act, the skill is not ready (its configuration).
+FIX_SKILL_HINT = (
+    "Fix what Amazon lists above (in the skill's configuration in the developer console, or "
+    "its manifest), then try again."
+)
+FIX_REQUEST_HINT = (
+    "Fix what Amazon lists above, then try again; a partner code is spent once sent, so get "
+    "a fresh one."
+)
+MAX_VIOLATIONS = 50  # what a person can read; the rest is in the activity log's request id
+
+
+def _server_message(said: ErrorBody) -> str | None:
+    """The service's own message, redacted, or None when it said nothing."""
+    message = (said.message or "").strip()
+    return redact(message) if message else None
+
+
+def _violations(said: ErrorBody) -> tuple[Violation, ...]:
+    return tuple(
+        Violation(redact(v.message.strip()), redact(v.code) if v.code else None)
+        for v in said.violations[:MAX_VIOLATIONS]
+    )
+
+
 def error_for(
     status: int | None,
     code: str | None,
@@ -623,16 +673,19 @@ def error_for(
     sent: bool,
     attempts: list[Attempt],
 ) -> ConsoleError:
-    """The error value for a final, unsuccessful answer."""
+    """The error value for a final, unsuccessful answer; its hint follows what the body says."""
     n = len(attempts)
     tries = f"after {n} attempt{'s' if n != 1 else ''}"
-    _, server_message = error_fields(body)
-    detail = f": {redact(server_message)}" if server_message else ""
+    said = error_body(body)
+    server_message = _server_message(said)
+    detail = f": {server_message}" if server_message else ""
+    violations = _violations(said)
     common: dict[str, Any] = {
         "endpoint": endpoint,
         "http_status": status,
         "code": code,
         "attempts": attempts,
+        "violations": violations,
     }
     if status is None and transport_error == DEADLINE_TEXT:
         return NetworkError(
@@ -649,15 +702,21 @@ def error_for(
             f"The service refused the login even after a token refresh{detail}", **common
         )
     if status == 403:
-        return ForbiddenError(f"Not allowed{detail}", **common)
+        # With violations the account is right and the skill is not ready: say what to fix.
+        hint = FIX_SKILL_HINT if violations else None
+        return ForbiddenError(f"Not allowed{detail}", hint=hint, **common)
     if status == 404:
         return NotFoundError(f"Not found{detail}", **common)
     if status == 400 and code == "incorrectEndpoint":
         return WrongEndpointError(f"Wrong regional endpoint for this customer{detail}", **common)
     if status == 400:
-        return RefusedError(f"The service refused the request{detail}", **common)
+        hint = None
+        if violations:
+            posted = bool(attempts) and attempts[-1].method == "POST"
+            hint = FIX_REQUEST_HINT if posted else FIX_VIOLATIONS_HINT
+        return RefusedError(f"The service refused the request{detail}", hint=hint, **common)
     if status == 429:
-        return ThrottledError(f"Throttled by the service ({tries})", **common)
+        return ThrottledError(f"Throttled by the service ({tries}){detail}", **common)
     if status >= 500:
         return ServerError(f"The service failed with {status} ({tries}){detail}", **common)
     return ProtocolError(f"Unexpected answer {status}{detail}", **common)

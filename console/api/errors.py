@@ -8,6 +8,7 @@ one, and the attempts made. No error text may ever contain a token, code or secr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,8 +27,20 @@ __all__ = [
     "ThrottledError",
     "TransitionFailedError",
     "ValidationError",
+    "Violation",
     "WrongEndpointError",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One entry of SMAPI's `violations` list: what Amazon says must be fixed."""
+
+    message: str
+    code: str | None = None  # undocumented; shown to support, never acted on
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message}
 
 
 class ConsoleError(Exception):
@@ -45,6 +58,7 @@ class ConsoleError(Exception):
         http_status: int | None = None,
         code: str | None = None,
         attempts: Sequence[Attempt] = (),
+        violations: Sequence[Violation] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -53,6 +67,7 @@ class ConsoleError(Exception):
         self.http_status = http_status
         self.code = code
         self.attempts: tuple[Attempt, ...] = tuple(attempts)
+        self.violations: tuple[Violation, ...] = tuple(violations)
 
     def __str__(self) -> str:
         where = f" ({self.endpoint})" if self.endpoint else ""
@@ -66,6 +81,7 @@ class ConsoleError(Exception):
             "hint": self.hint,
             "http_status": self.http_status,
             "code": self.code,
+            "violations": [v.to_dict() for v in self.violations],
         }
 
 

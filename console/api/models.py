@@ -63,7 +63,7 @@ class Attempt:
     decision: str  # "done", "retry in 1.2 s", "next endpoint", "refresh token", "give up", ...
     started_at: datetime
     error: str | None = None  # short transport error description, redacted
-    request_id: str | None = None
+    request_id: str | None = None  # x-amzn-RequestId of the answer: what Amazon support asks for
 
     @property
     def host(self) -> str:
@@ -84,6 +84,7 @@ class Attempt:
             "decision": self.decision,
             "started_at": self.started_at.isoformat(),
             "error": self.error,
+            "request_id": self.request_id,
         }
 
 
@@ -114,6 +115,7 @@ class OperationResult:
     endpoint: str | None = None  # base URL that answered
     endpoints: tuple[str, ...] = ()  # for customer-endpoint
     attempts: tuple[Attempt, ...] = field(default=())
+    detail: str | None = None  # what the service said with the answer (op 3's 404 message)
 
 
 AttemptListener = Callable[[Attempt], None]

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from console.api.errors import ProtocolError
+from console.api.errors import ProtocolError, Violation
 from console.api.models import CustomerStatus
 
-__all__ = ["error_fields", "parse_customer_status", "parse_endpoints"]
+__all__ = [
+    "ErrorBody",
+    "error_body",
+    "error_fields",
+    "parse_customer_status",
+    "parse_endpoints",
+    "request_id",
+]
+
+# Amazon names the request id x-amzn-RequestId; some services say x-amz-request-id or x-amz-rid.
+_REQUEST_ID_HEADERS = ("x-amzn-requestid", "x-amzn-request-id", "x-amz-request-id", "x-amz-rid")
+_REQUEST_ID_NAME = re.compile(r"x-amzn?-.*(request-?id|rid)", re.IGNORECASE)
+_REQUEST_ID_VALUE = re.compile(r"[\x21-\x7e]{1,128}")  # printable, no spaces: safe to log
 
 
 def _json(body: bytes, endpoint: str, status: int) -> Any:
@@ -23,19 +38,51 @@ def _json(body: bytes, endpoint: str, status: int) -> Any:
         ) from None
 
 
-def error_fields(body: bytes) -> tuple[str | None, str | None]:
-    """(code, message) of an API error body; either may be missing, the body may not be JSON."""
+@dataclass(frozen=True, slots=True)
+class ErrorBody:
+    """An error answer as far as it could be read: any field may be missing."""
+
+    code: str | None = None
+    message: str | None = None
+    violations: tuple[Violation, ...] = ()
+
+
+def error_body(body: bytes) -> ErrorBody:
+    """SMAPI's StandardizedError / BadRequestError, or the customer API's {message, code}.
+
+    Neither shape is required: a body that is not JSON, or not an object, reads as empty.
+    """
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return None, None
+        return ErrorBody()
     if not isinstance(data, dict):
-        return None, None
-    code, message = data.get("code"), data.get("message")
-    return (
-        code if isinstance(code, str) else None,
-        message if isinstance(message, str) else None,
+        return ErrorBody()
+    raw = data.get("violations")
+    violations = tuple(
+        Violation(message=v["message"], code=_str(v.get("code")))
+        for v in (raw if isinstance(raw, list) else [])
+        if isinstance(v, dict) and isinstance(v.get("message"), str) and v["message"].strip()
     )
+    return ErrorBody(_str(data.get("code")), _str(data.get("message")), violations)
+
+
+def error_fields(body: bytes) -> tuple[str | None, str | None]:
+    """(code, message) of an API error body; either may be missing, the body may not be JSON."""
+    parsed = error_body(body)
+    return parsed.code, parsed.message
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    """The answer's request id (x-amzn-RequestId, or another x-amz-* request id header)."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    names = [n for n in _REQUEST_ID_HEADERS if n in lowered]
+    names += sorted(n for n in lowered if n not in names and _REQUEST_ID_NAME.fullmatch(n))
+    for name in names:
+        value = lowered[name].strip()
+        if _REQUEST_ID_VALUE.fullmatch(value):
+            return value
+    return None
 
 
 def parse_endpoints(body: bytes, endpoint: str, status: int) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -17,13 +18,15 @@ __all__ = [
     "check_redirect_uri",
     "check_skill_id",
     "check_stage",
+    "is_loopback_url",
     "skill_id_problem",
 ]
 
 _SKILL_ID_CHARS = re.compile(r"[A-Za-z0-9._-]+")
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_SKILL_ID = 255
+MAX_AUTH_CODE = 2048
+MAX_REDIRECT_URI = 2048
 
 
 def skill_id_problem(skill_id: str) -> str | None:
@@ -66,23 +69,53 @@ def check_stage(stage: str | Stage) -> Stage:
         ) from None
 
 
-def check_redirect_uri(uri: str) -> str:
-    """Absolute https, or http on loopback (the sandbox)."""
+def is_loopback_url(url: str) -> bool:
+    """Whether `url` names this machine (the sandbox, or a test server)."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_redirect_uri(uri: str, *, loopback_http: bool = False) -> str:
+    """Absolute https; http on loopback only with `loopback_http` (talking to the sandbox)."""
     try:
         parts = urlsplit(uri)
         host = parts.hostname
+        port = parts.port
     except ValueError:
-        host, parts = None, None
-    if parts is None or not host or parts.fragment or any(c.isspace() for c in uri):
+        raise ValidationError(
+            "Invalid redirect URI: it is not a usable address (is the port 1-65535?)."
+        ) from None
+    if (
+        not host
+        or parts.fragment
+        or "#" in uri
+        or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in uri)
+        or len(uri) > MAX_REDIRECT_URI
+    ):
         raise ValidationError(
             "Invalid redirect URI: give the absolute URL used to obtain the partner code "
-            "(https://…)."
+            f"(https://…, no spaces or #, at most {MAX_REDIRECT_URI} characters)."
         )
-    if parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK):
+    if port == 0:
+        raise ValidationError("Invalid redirect URI: port 0 cannot be reached (use 1-65535).")
+    if parts.username is not None or parts.password is not None:
+        raise ValidationError("Invalid redirect URI: it must not contain a user name or password.")
+    if parts.scheme == "https":
         return uri
-    raise ValidationError(
-        "Invalid redirect URI: it must be https (http is accepted only on 127.0.0.1/localhost)."
-    )
+    if parts.scheme == "http" and loopback_http and is_loopback_url(uri):
+        return uri
+    where = " (http is accepted only on 127.0.0.1/localhost with the sandbox)"
+    raise ValidationError(f"Invalid redirect URI: it must be https{where}.")
 
 
 def check_code_verifier(verifier: str | None) -> str | None:
@@ -98,6 +131,15 @@ def check_code_verifier(verifier: str | None) -> str | None:
 def check_auth_code(code: str) -> str:
     if not code or not code.strip():
         raise ValidationError("The partner authorization code is empty: get a fresh code first.")
-    if code != code.strip() or any(ord(c) < 32 for c in code):
-        raise ValidationError("The partner authorization code contains spaces or control chars.")
+    if len(code) > MAX_AUTH_CODE:
+        raise ValidationError(
+            f"The partner authorization code is {len(code)} characters long, more than any "
+            f"real code ({MAX_AUTH_CODE}): copy the code alone."
+        )
+    # OAuth codes are printable ASCII without spaces in practice; anything else is a paste error.
+    if not code.isascii() or not code.isprintable() or any(c.isspace() for c in code):
+        raise ValidationError(
+            "The partner authorization code contains spaces, control or non-ASCII characters: "
+            "copy the code alone."
+        )
     return code

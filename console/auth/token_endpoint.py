@@ -20,6 +20,7 @@ from console.api.errors import (
     ThrottledError,
 )
 from console.api.models import Attempt, AttemptListener
+from console.api.parsing import request_id
 from console.api.redact import redact
 from console.api.retry import Action, Outcome, RetryPolicy, decide, parse_retry_after
 from console.api.tls import shared_ssl_context
@@ -144,7 +145,10 @@ class LwaClient:
                     more_candidates=False,
                     rng=self._rng,
                 )
-                self._report(outcome.status, failure, tries, decision.describe(), started, t0)
+                answered_id = request_id(response.headers) if response is not None else None
+                self._report(
+                    outcome.status, failure, tries, decision.describe(), started, t0, answered_id
+                )
                 if decision.action is not Action.RETRY:
                     break
                 await self._sleep(decision.delay)
@@ -179,6 +183,7 @@ class LwaClient:
         decision: str,
         started: datetime,
         t0: float,
+        answered_id: str | None = None,
     ) -> None:
         attempt = Attempt(
             method="POST",
@@ -189,6 +194,7 @@ class LwaClient:
             decision=decision,
             started_at=started,
             error=failure,
+            request_id=answered_id,
         )
         for listener in self.listeners:
             listener(attempt)

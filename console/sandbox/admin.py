@@ -138,16 +138,22 @@ class AdminRoutes:
                 return api_error(400, "transition_delay must be >= 0", "BAD_CONFIG")
             if status is not None and status not in (200, 204):
                 return api_error(400, "customer_delete_status must be 200 or 204", "BAD_CONFIG")
+            rotate = data.get("rotate_refresh_tokens")
+            if rotate is not None and not isinstance(rotate, bool):
+                return api_error(400, "rotate_refresh_tokens must be true or false", "BAD_CONFIG")
             with self.state.lock:
                 if delay is not None:
                     self.state.config.transition_delay = float(delay)
                 if status is not None:
                     self.state.config.customer_delete_status = int(status)
+                if rotate is not None:
+                    self.state.config.rotate_refresh_tokens = rotate
         cfg = self.state.config
         return JSONResponse(
             {
                 "transition_delay": cfg.transition_delay,
                 "customer_delete_status": cfg.customer_delete_status,
+                "rotate_refresh_tokens": cfg.rotate_refresh_tokens,
             }
         )
 

@@ -49,6 +49,8 @@ def describe(server: SandboxServer, out: TextIO) -> None:
     print(f"  Partner OAuth   {urls.partner_authorize_url}", file=out)
     print(f"  Admin           {urls.admin}/(reset|clock|faults|state|tokens|config)", file=out)
     print(f"  LWA client      {info['client_id']} / {info['client_secret']}", file=out)
+    if server.state.config.rotate_refresh_tokens:
+        print("  Refresh tokens  rotate: each refresh revokes the one it used", file=out)
     print("  Demo accounts (fixed refresh tokens):", file=out)
     for account in info["accounts"]:  # type: ignore[attr-defined]
         print(
@@ -72,13 +74,17 @@ def run_foreground(
     seed: Path | None = None,
     faults: Sequence[str] = (),
     transition_delay: float = 2.0,
+    rotate_refresh_tokens: bool = False,
     out: TextIO = sys.stdout,
     stop: threading.Event | None = None,
 ) -> int:
     """Serve until Ctrl-C/SIGTERM (or `stop` is set); returns a process exit code."""
     try:
         server = SandboxServer(
-            port_base=port_base, seed_path=seed, transition_delay=transition_delay
+            port_base=port_base,
+            seed_path=seed,
+            transition_delay=transition_delay,
+            rotate_refresh_tokens=rotate_refresh_tokens,
         )
         for spec in faults:
             server.add_fault(**parse_fault(spec))
@@ -144,6 +150,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=2.0,
         help="seconds ENABLING/DISABLING last (sandbox clock)",
     )
+    parser.add_argument(
+        "--rotate-refresh-tokens",
+        action="store_true",
+        help="answer each refresh with a new refresh token and revoke the old one, as LWA may",
+    )
     args = parser.parse_args(argv)
     return run_foreground(
         args.port_base,
@@ -151,4 +162,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         faults=args.fault,
         transition_delay=args.transition_delay,
+        rotate_refresh_tokens=args.rotate_refresh_tokens,
     )

@@ -207,15 +207,27 @@ class FaultMiddleware:
             transport.abort()
 
     async def _send_status(self, send: Send, rule: FaultRule) -> None:
-        messages = {
-            429: ("Rate exceeded.", "TOO_MANY_REQUESTS"),
-            500: ("Internal server error.", "INTERNAL_ERROR"),
-            503: ("Service unavailable.", "SERVICE_UNAVAILABLE"),
-        }
-        message, code = messages.get(rule.status or 500, ("Injected fault.", "INJECTED_FAULT"))
-        body = json.dumps({"message": message, "code": code}).encode()
+        status = rule.status or 500
+        body = json.dumps(fault_body(status)).encode()
         headers = [(b"retry-after", rule.retry_after.encode())] if rule.retry_after else []
-        await _send(send, rule.status or 500, body, extra=headers)
+        await _send(send, status, body, extra=headers)
+
+
+def fault_body(status: int) -> dict[str, Any]:
+    """An injected answer in Amazon's shapes: BadRequestError for 400/403 (message and
+    violations), StandardizedError (code and message) for every other status."""
+    if status in (400, 403):
+        return {
+            "message": "Injected fault.",
+            "violations": [{"code": "INJECTED_FAULT", "message": f"Injected {status} answer."}],
+        }
+    messages = {
+        429: ("Rate exceeded.", "TOO_MANY_REQUESTS"),
+        500: ("Internal server error.", "INTERNAL_ERROR"),
+        503: ("Service unavailable.", "SERVICE_UNAVAILABLE"),
+    }
+    message, code = messages.get(status, ("Injected fault.", "INJECTED_FAULT"))
+    return {"code": code, "message": message}
 
 
 async def _sit_out(latency: float, receive: Receive) -> Receive | None:

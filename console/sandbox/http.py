@@ -12,11 +12,23 @@ from starlette.responses import JSONResponse, Response
 
 
 def api_error(status: int, message: str, code: str | None = None) -> JSONResponse:
-    """An Alexa-style error body: {"message": ..., "code": ...}."""
+    """An Alexa-style error body: {"message": ..., "code": ...} (SMAPI's StandardizedError)."""
     body: dict[str, str] = {"message": message}
     if code:
         body["code"] = code
     return JSONResponse(body, status_code=status)
+
+
+Violations = tuple[tuple[str | None, str], ...]  # (code or None, message)
+
+
+def bad_request_error(status: int, message: str, violations: Violations = ()) -> JSONResponse:
+    """SMAPI's BadRequestError, for the owner operations' 400 and 403:
+    {"message": ..., "violations": [{"code": ..., "message": ...}, ...]}."""
+    listed: list[dict[str, str]] = []
+    for code, text in violations:
+        listed.append({"code": code, "message": text} if code else {"message": text})
+    return JSONResponse({"message": message, "violations": listed}, status_code=status)
 
 
 def oauth_error(status: int, error: str, description: str) -> JSONResponse:

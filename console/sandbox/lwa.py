@@ -257,6 +257,8 @@ class LwaRoutes:
             grant = self.state.world.grants.get(refresh)
             if grant is None or grant.revoked:
                 return oauth_error(400, "invalid_grant", "The refresh token is invalid or revoked")
+            if self.state.config.rotate_refresh_tokens:
+                refresh = self.state.rotate_grant(refresh)  # the old one answers invalid_grant
             access = self.state.issue_access_token(refresh)
             scopes = grant.scopes
         return _token_response(access, refresh, scopes)

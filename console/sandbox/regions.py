@@ -2,6 +2,11 @@
 
 Order of checks, as Amazon does: authentication (401), the kind of token (403), the region of
 the customer (400 incorrectEndpoint), input (400), then the skill and stage (404).
+
+Error bodies follow Amazon's models: the owner operations 1–3 answer 400 and 403 with SMAPI's
+BadRequestError (`message` + `violations`) and 401/404 with its StandardizedError (`code` +
+`message`), whose codes Amazon does not document; the customer operations use `message`/`code`.
+No code here is one the client needs, except `incorrectEndpoint`, which the reference names.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from console.sandbox.http import api_error, no_content
+from console.sandbox.http import api_error, bad_request_error, no_content
 from console.sandbox.partner import redeem
 from console.sandbox.pkce import VERIFIER_RE
 from console.sandbox.state import (
@@ -30,6 +35,8 @@ from console.sandbox.state import (
 SKILL_ID_RE = re.compile(r"amzn1\.[A-Za-z0-9._-]{1,249}")
 STAGES = ("development", "live")
 OWNER_PATH = "/v1/skills/{skill_id}/stages/{stage}/enablement"
+# Every owner 404 has the same undocumented-looking code: only the message tells them apart.
+OWNER_NOT_FOUND = "RESOURCE_NOT_FOUND"
 CUSTOMER_PATH = "/v1/users/~current/skills/{skill_id}/enablement"
 
 
@@ -88,11 +95,12 @@ class RegionRoutes:
             return api_error(400, "Incorrect endpoint for customer.", "incorrectEndpoint")
         return None
 
-    def _skill(self, skill_id: str) -> Skill | Response:
+    def _skill(self, skill_id: str, *, owner: bool = False) -> Skill | Response:
         """The seeded skill; call only after the input checks (400 comes before 404)."""
         skill = self.state.world.skills.get(skill_id)
         if skill is None:
-            return api_error(404, f"Skill {skill_id} was not found.", "SKILL_NOT_FOUND")
+            code = OWNER_NOT_FOUND if owner else "SKILL_NOT_FOUND"
+            return api_error(404, f"Skill with id {skill_id} does not exist.", code)
         return skill
 
     # --- operations 1–3 (owner) ---------------------------------------------------------------
@@ -103,14 +111,14 @@ class RegionRoutes:
             return auth
         account, scopes = auth
         if account.kind != "developer" or not set(SMAPI_SCOPES) & set(scopes):
-            return api_error(
-                403, "This operation needs a developer token with SMAPI scopes.", "FORBIDDEN"
+            return bad_request_error(
+                403, "This operation needs a developer token with SMAPI scopes."
             )
         if self.region != "na":
             return api_error(
                 404,
                 "Skill owner operations are served by the North America endpoint.",
-                "NOT_FOUND",
+                OWNER_NOT_FOUND,
             )
         return account
 
@@ -120,17 +128,21 @@ class RegionRoutes:
             return account
         skill_id = request.path_params["skill_id"]
         stage = request.path_params["stage"]
-        invalid = _invalid_skill_id(skill_id) or _invalid_stage(stage)
+        invalid = _invalid_owner_input(skill_id, stage)
         if invalid is not None:
             return invalid
-        skill = self._skill(skill_id)
+        skill = self._skill(skill_id, owner=True)
         if isinstance(skill, Response):
             return skill
         if skill.owner != account.name:
-            return api_error(403, "You do not have access to this skill.", "ACCESS_DENIED")
+            return bad_request_error(403, "User is not authorized to access this skill.")
         if stage not in skill.stages:
-            return api_error(404, f"The {stage} stage of this skill does not exist.", "NOT_FOUND")
+            return api_error(
+                404, f"The {stage} stage of this skill does not exist.", OWNER_NOT_FOUND
+            )
         key = (account.name, skill.id)
+        if request.method == "PUT" and skill.not_ready:
+            return bad_request_error(403, "Skill is not ready for enablement.", skill.not_ready)
         with self.state.lock:
             enabled = self.state.world.owner_enabled
             if request.method == "PUT":
@@ -142,7 +154,9 @@ class RegionRoutes:
                 return no_content()
             if enabled.get(key) == stage:
                 return no_content()
-        return api_error(404, f"The skill is not enabled for the {stage} stage.", "NOT_ENABLED")
+        return api_error(
+            404, f"Enablement of the {stage} stage of this skill was not found.", OWNER_NOT_FOUND
+        )
 
     # --- operation 4 --------------------------------------------------------------------------
 
@@ -252,10 +266,18 @@ def _invalid_skill_id(skill_id: str) -> Response | None:
     )
 
 
-def _invalid_stage(stage: str) -> Response | None:
-    if stage in STAGES:
+def _invalid_owner_input(skill_id: str, stage: str) -> Response | None:
+    """SMAPI's 400: one violation per bad path parameter."""
+    violations: list[tuple[str | None, str]] = []
+    if not valid_skill_id(skill_id):
+        violations.append(
+            ("INVALID_SKILL_ID", "The skill ID is not a valid Amazon Common Identifier.")
+        )
+    if stage not in STAGES:
+        violations.append(("INVALID_STAGE", "stage must be development or live."))
+    if not violations:
         return None
-    return api_error(400, "stage must be development or live.", "INVALID_STAGE")
+    return bad_request_error(400, "The request is not valid.", tuple(violations))
 
 
 async def _enable_input(request: Request) -> tuple[str, dict[str, str]] | Response:

@@ -29,6 +29,7 @@ from console.sandbox.lwa import LwaRoutes
 from console.sandbox.partner import PartnerRoutes
 from console.sandbox.paths import SegmentPathMiddleware
 from console.sandbox.regions import RegionRoutes
+from console.sandbox.request_ids import RequestIdMiddleware
 from console.sandbox.state import SandboxClock, SandboxState
 
 LISTENER_ORDER = ("hub", "na", "eu", "fe", "partner")
@@ -83,11 +84,14 @@ class SandboxServer:
         port_base: int = 0,
         seed_path: Path | None = None,
         transition_delay: float = 2.0,
+        rotate_refresh_tokens: bool = False,
     ) -> None:
         check_port_base(port_base)  # before bind(), which raises OverflowError past 65535
         self.host = host
         self.port_base = port_base
-        self.state = SandboxState(seed_path, transition_delay)
+        self.state = SandboxState(
+            seed_path, transition_delay, rotate_refresh_tokens=rotate_refresh_tokens
+        )
         self.faults = FaultBook()
         self._servers: dict[str, uvicorn.Server] = {}
         self._fault_layers: list[FaultMiddleware] = []
@@ -207,7 +211,7 @@ class SandboxServer:
         apps["partner"] = self._wrap(partner, "partner", "partner")
         return apps
 
-    def _wrap(self, app: Any, listener: str, region: str) -> SegmentPathMiddleware:
+    def _wrap(self, app: Any, listener: str, region: str) -> RequestIdMiddleware:
         def find_transport(scope: Scope) -> Any:
             server = self._servers.get(listener)
             if server is None:
@@ -219,7 +223,7 @@ class SandboxServer:
 
         faults = FaultMiddleware(app, self.faults, region, find_transport)
         self._fault_layers.append(faults)
-        return SegmentPathMiddleware(faults)
+        return RequestIdMiddleware(SegmentPathMiddleware(faults))
 
     # --- addresses ----------------------------------------------------------------------------
 

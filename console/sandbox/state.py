@@ -6,6 +6,7 @@ mode) touch it from other threads while the sandbox's own loop serves requests.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import threading
@@ -69,6 +70,8 @@ class Skill:
     owner: str
     stages: tuple[str, ...]
     transitions_fail: bool = False
+    # What Amazon lists when the skill is not ready for enablement: (code or None, message).
+    not_ready: tuple[tuple[str | None, str], ...] = ()
 
 
 @dataclass
@@ -123,6 +126,8 @@ class Association:
 class SandboxConfig:
     transition_delay: float = 2.0
     customer_delete_status: int = 200  # the contract allows 200 or 204
+    # LWA may answer a refresh with a new refresh token and revoke the old one: off by default.
+    rotate_refresh_tokens: bool = False
 
 
 @dataclass
@@ -163,6 +168,7 @@ def load_world(seed_path: Path | None = None) -> World:
             owner=s["owner"],
             stages=tuple(s["stages"]),
             transitions_fail=bool(s.get("transitions_fail", False)),
+            not_ready=tuple((v.get("code"), v["message"]) for v in s.get("not_ready", [])),
         )
         for s in data["skills"]
     }
@@ -187,18 +193,26 @@ def new_secret(prefix: str) -> str:
 class SandboxState:
     """The world plus its lock, clock and configuration; replaced wholesale on reset."""
 
-    def __init__(self, seed_path: Path | None = None, transition_delay: float = 2.0) -> None:
+    def __init__(
+        self,
+        seed_path: Path | None = None,
+        transition_delay: float = 2.0,
+        *,
+        rotate_refresh_tokens: bool = False,
+    ) -> None:
         self.seed_path = seed_path
         self.lock = threading.RLock()
         self.clock = SandboxClock()
-        self._default_delay = transition_delay
-        self.config = SandboxConfig(transition_delay=transition_delay)
+        self._defaults = SandboxConfig(
+            transition_delay=transition_delay, rotate_refresh_tokens=rotate_refresh_tokens
+        )
+        self.config = dataclasses.replace(self._defaults)
         self.world = load_world(seed_path)
 
     def reset(self) -> None:
         with self.lock:
             self.world = load_world(self.seed_path)
-            self.config = SandboxConfig(transition_delay=self._default_delay)
+            self.config = dataclasses.replace(self._defaults)
             self.clock.reset()
 
     # --- tokens ------------------------------------------------------------------------------
@@ -217,6 +231,21 @@ class SandboxState:
             refresh = new_secret("Atzr|")
             self.world.grants[refresh] = Grant(account, scopes)
             return refresh
+
+    def rotate_grant(self, old: str) -> str:
+        """A new refresh token for the grant of `old`, which stops working; the access tokens
+        issued from `old` stay valid until they expire (they now belong to the new one)."""
+        with self.lock:
+            grant = self.world.grants[old]
+            new = self.issue_grant(grant.account, grant.scopes)
+            grant.revoked = True
+            for access in self.world.access_tokens.values():
+                if access.refresh_token == old:
+                    access.refresh_token = new
+            for code in self.world.auth_codes.values():  # a replayed code revokes the successor
+                if code.issued_refresh_token == old:
+                    code.issued_refresh_token = new
+            return new
 
     def resolve_access_token(self, token: str) -> tuple[Account, tuple[str, ...]] | str:
         """The account and scopes behind a bearer token, or why it is refused."""

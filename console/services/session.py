@@ -11,6 +11,7 @@ import os
 import time
 import webbrowser
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from console.api.errors import AuthError, ConsoleError, ValidationError
 from console.api.tokens import TokenProvider
 from console.auth.lwa import LoginFlow, LoginKind, scopes_for
 from console.auth.provider import RefreshingTokenProvider, StaticTokenProvider
+from console.auth.refresh_lock import lock_path, refresh_lock
 from console.auth.token_endpoint import LwaClient, TokenSet
 from console.auth.tokens import TokenStore
 from console.config import LwaSettings, lwa_settings, profile_env
@@ -27,6 +29,7 @@ DEFAULT_REDIRECT_PORT = 53682  # the README's example return URL: http://127.0.0
 __all__ = [
     "LoginInfo",
     "LogoutReport",
+    "StoreKeeper",
     "effective_env",
     "forget_if_current",
     "login",
@@ -84,15 +87,16 @@ def token_provider(
     profile: str = "default",
     kind: str = LoginKind.DEVELOPER,
     store: TokenStore | None = None,
-    on_refreshed: Callable[[str, TokenSet, str], None] | None = None,
-    on_revoked: Callable[[str, str], None] | None = None,
+    on_revoked: Callable[[str], None] | None = None,
+    on_store_error: Callable[[ConsoleError], None] | None = None,
 ) -> TokenProvider:
     """Environment tokens if set, else the stored login of this profile and kind.
 
-    A stored login's refresh and revocation are written back through `on_refreshed(kind,
-    tokens, held)` and `on_revoked(kind, held)` (the app does it off its UI thread), by
-    default `save_if_current` / `forget_if_current` here and now. `held` is the refresh token
-    this provider held: a newer login stored meanwhile is never overwritten or deleted."""
+    A stored login is refreshed under a lock shared with every process of this profile and
+    kind, and its new tokens are stored before the lock is let go (see StoreKeeper).
+    `on_revoked(kind)` is told (on the loop) when LWA refused the login for good;
+    `on_store_error(error)` (in a worker thread) when the keychain could not be written — without
+    it, that error fails the operation."""
     lwa = lwa_settings(env)
     refresh = _token_setting(env, "SKILL_CONSOLE_REFRESH_TOKEN")
     access = _token_setting(env, "SKILL_CONSOLE_ACCESS_TOKEN")
@@ -124,30 +128,55 @@ def token_provider(
             hint=f"Run 'skillctl login{flag}' (or use the Log in button), or set "
             f"SKILL_CONSOLE_REFRESH_TOKEN; or try it out with --sandbox.{why}",
         )
-    saving = on_refreshed or (lambda k, fresh, held: save_if_current(store, k, fresh, held))
-    forgetting = on_revoked or (lambda k, held: forget_if_current(store, k, held))
-    held = [stored.tokens.refresh_token]  # the refresh token this provider holds, as it rotates
-
-    def refreshed(fresh: TokenSet) -> None:
-        saving(kind, fresh, held[0])
-        held[0] = fresh.refresh_token or held[0]
-
-    def reload() -> TokenSet | None:
-        """The login stored now (another process may have replaced ours): we hold that one."""
-        latest = store.load(kind)
-        if latest is None or not latest.tokens.refresh_token:
-            return None
-        held[0] = latest.tokens.refresh_token
-        return latest.tokens
-
+    keeper = StoreKeeper(store, kind, lock_timeout=lwa.policy.deadline, on_error=on_store_error)
     return RefreshingTokenProvider(
         _lwa_client(lwa, store, stored.client_id),
         stored.tokens.refresh_token,
         current=stored.tokens,
-        on_refreshed=refreshed,
-        on_revoked=lambda: forgetting(kind, held[0]),
-        reload=reload,
+        keeper=keeper,
+        on_revoked=(lambda: on_revoked(kind)) if on_revoked else None,
     )
+
+
+class StoreKeeper:
+    """A stored login as the refreshing provider sees it: the keychain entry of one profile and
+    kind, plus the lock file that makes processes refresh it one at a time."""
+
+    def __init__(
+        self,
+        store: TokenStore,
+        kind: str,
+        *,
+        lock_timeout: float = 60.0,
+        on_error: Callable[[ConsoleError], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.kind = kind
+        self.lock_timeout = lock_timeout
+        self._on_error = on_error
+
+    def hold(self) -> AbstractAsyncContextManager[bool]:
+        return refresh_lock(lock_path(self.store.profile, self.kind), self.lock_timeout)
+
+    def load(self) -> TokenSet | None:
+        stored = self.store.load(self.kind)
+        return stored.tokens if stored is not None else None
+
+    def save(self, fresh: TokenSet, used: str) -> None:
+        try:
+            save_if_current(self.store, self.kind, fresh, used)
+        except ConsoleError as error:
+            if self._on_error is None:
+                raise
+            self._on_error(error)
+
+    def forget(self, dead: str) -> None:
+        try:
+            forget_if_current(self.store, self.kind, dead)
+        except ConsoleError as error:
+            if self._on_error is None:
+                raise
+            self._on_error(error)
 
 
 def save_if_current(store: TokenStore, kind: str, fresh: TokenSet, held: str) -> None:
@@ -196,13 +225,15 @@ async def login(
     finally:
         await flow.close()
     # Keychain calls may block (a locked keychain asks the user): keep them off the loop.
-    previous = await asyncio.to_thread(store.load, kind)
-    try:
-        await asyncio.to_thread(store.save, kind, tokens, client.client_id)
-    except ConsoleError as exc:  # nothing holds the new login: it must not stay live
-        await _revoke_quietly(client, tokens.refresh_token)
-        exc.hint = f"{exc.hint} The new login could not be kept, so it was revoked again."
-        raise
+    # The refresh lock: a process refreshing the old login meanwhile stores nothing over it.
+    async with refresh_lock(lock_path(store.profile, kind), settings.policy.deadline):
+        previous = await asyncio.to_thread(store.load, kind)
+        try:
+            await asyncio.to_thread(store.save, kind, tokens, client.client_id)
+        except ConsoleError as exc:  # nothing holds the new login: it must not stay live
+            await _revoke_quietly(client, tokens.refresh_token)
+            exc.hint = f"{exc.hint} The new login could not be kept, so it was revoked again."
+            raise
     if settings.client_secret and store.persistent:
         await asyncio.to_thread(store.save_client_secret, settings.client_secret)
     replaced = previous.tokens.refresh_token if previous else None
@@ -234,8 +265,9 @@ def redirect_port(env: Mapping[str, str], authorize_url: str, explicit: int | No
         local = urlsplit(authorize_url).hostname in ("127.0.0.1", "localhost", "::1")
         return 0 if local else DEFAULT_REDIRECT_PORT
     if not raw.strip().isdigit() or not 0 <= int(raw) <= 65535:
+        source = "--port" if explicit is not None else "SKILL_CONSOLE_REDIRECT_PORT"
         raise ValidationError(
-            f"The redirect port {raw!r} is not a port number",
+            f"{source}={raw!r} is not a port number (0-65535)",
             hint="Use 1024-65535, the port of the return URL registered with the LWA "
             "security profile (--port, SKILL_CONSOLE_REDIRECT_PORT or redirect_port).",
         )
@@ -250,14 +282,16 @@ async def logout(
     settings = lwa_settings(env)
     removed, not_revoked = [], []
     for kind in LoginKind:
-        stored = await asyncio.to_thread(store.load, kind)
-        if stored is None:
-            continue
-        problem = await _revoke(settings, store, stored.tokens.refresh_token)
-        if problem:
-            not_revoked.append(f"{kind}: {problem}")
-        await asyncio.to_thread(store.delete, kind)
-        removed.append(str(kind))
+        # Under the refresh lock: a refresh running now cannot store a successor after this.
+        async with refresh_lock(lock_path(store.profile, kind), settings.policy.deadline):
+            stored = await asyncio.to_thread(store.load, kind)
+            if stored is None:
+                continue
+            problem = await _revoke(settings, store, stored.tokens.refresh_token)
+            if problem:
+                not_revoked.append(f"{kind}: {problem}")
+            await asyncio.to_thread(store.delete, kind)
+            removed.append(str(kind))
     await asyncio.to_thread(store.delete_client_secret)  # the revocations needed it, not later
     return LogoutReport(tuple(removed), tuple(not_revoked))
 

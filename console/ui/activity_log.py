@@ -91,7 +91,8 @@ class ActivityModel(QAbstractTableModel):
             return self._cells[index.row()][index.column()]
         if role == TOOLTIP_ROLE:
             attempt = self._rows[index.row()]
-            return attempt.url + (f"\n{attempt.error}" if attempt.error else "")
+            rid = f"\nrequest id {attempt.request_id}" if attempt.request_id else ""
+            return attempt.url + (f"\n{attempt.error}" if attempt.error else "") + rid
         return None
 
     def headerData(
@@ -130,7 +131,17 @@ def to_csv(attempts: list[Attempt]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["started_at", "method", "url", "status", "elapsed_ms", "attempt", "decision", "error"]
+        [
+            "started_at",
+            "method",
+            "url",
+            "status",
+            "elapsed_ms",
+            "attempt",
+            "decision",
+            "error",
+            "request_id",  # what Amazon support asks for when a case is escalated
+        ]
     )
     for a in attempts:
         writer.writerow(
@@ -143,6 +154,7 @@ def to_csv(attempts: list[Attempt]) -> str:
                 a.attempt,
                 a.decision,
                 a.error or "",
+                a.request_id or "",
             ]
         )
     return out.getvalue()

@@ -12,7 +12,6 @@ from console.api.client import ApiSettings, AttemptListener
 from console.api.errors import ConsoleError
 from console.api.regions import EndpointMemory, region_of
 from console.auth.lwa import LoginFlow, LoginKind
-from console.auth.token_endpoint import TokenSet
 from console.auth.tokens import TokenStore
 from console.config import RuntimeState, api_settings, history_retention_days
 from console.services import ConsoleService, session
@@ -105,8 +104,8 @@ class Backend:
                 profile=self.profile,
                 kind=self._kind(account),
                 store=self.store,
-                on_refreshed=self._save_refreshed,
-                on_revoked=self._forget_revoked,
+                on_revoked=self._login_ended,
+                on_store_error=self._keychain_failed,
             )
             self._services[account] = ConsoleService(
                 api_settings(env),
@@ -148,17 +147,14 @@ class Backend:
             await self._drop(f"login-{kind}")
         return report
 
-    def _save_refreshed(self, kind: str, tokens: TokenSet, held: str) -> None:
-        """Called on the loop by a token refresh: write the keychain in a worker thread."""
-        self._in_background(
-            lambda: session.save_if_current(self.store, kind, tokens, held), dropped=None
-        )
+    def _keychain_failed(self, error: ConsoleError) -> None:
+        """Called in a worker thread when refreshed tokens could not be stored: say so later."""
+        self.keychain_problem = error
 
-    def _forget_revoked(self, kind: str, held: str) -> None:
-        """Called on the loop when LWA says the login is over: forget it, off the UI thread."""
-        self._in_background(
-            lambda: session.forget_if_current(self.store, kind, held), dropped=f"login-{kind}"
-        )
+    def _login_ended(self, kind: str) -> None:
+        """Called on the loop when LWA refused the login for good (the store is already
+        updated): the service that held it goes."""
+        self._in_background(lambda: None, dropped=f"login-{kind}")
 
     def _in_background(self, change: Callable[[], None], dropped: str | None) -> None:
         async def run() -> None:

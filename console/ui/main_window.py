@@ -639,6 +639,8 @@ class MainWindow(QMainWindow):
                 "Check again (F5), then try once more.",
                 error=True,
             )
+        elif result.detail:  # e.g. a 404 of the check: show the service's words, guess nothing
+            self.status.show_message(f"{name}: done. The service says: {result.detail}")
         else:
             self.status.show_message(f"{name}: done.")
 
@@ -655,7 +657,10 @@ class MainWindow(QMainWindow):
 
     def _show_error(self, name: str, error: ConsoleError) -> None:
         where = f" ({error.endpoint})" if error.endpoint else ""
-        self.status.show_message(f"{name} failed: {error.message}{where}\n{error.hint}", error=True)
+        listed = "".join(f"\n • {v.message}" for v in error.violations)  # what Amazon says
+        self.status.show_message(
+            f"{name} failed: {error.message}{where}{listed}\n{error.hint}", error=True
+        )
 
     def _on_cancelled(self, name: str) -> None:
         self.status.show_failure(0, None, None, self._subject())

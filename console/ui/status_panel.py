@@ -78,6 +78,7 @@ class StatusPanel(QGroupBox):
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         for label in (self.endpoint, self.message):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # the service's words, never HTML
         if not self.badge.text():
             self.set_state(None)
 

@@ -17,6 +17,7 @@ from tests.sandbox_client import (
     SKILL_FLAKY,
     SKILL_OTHER,
     SKILL_TRIVIA,
+    SKILL_UNREADY,
     SKILL_WEATHER,
     partner_code,
     pkce_pair,
@@ -95,7 +96,15 @@ def test_owner_round_trip_with_exit_codes_and_json(sandbox: Any) -> None:
         "endpoint": sandbox.urls.na,
         "attempts": None,
     }
-    assert set(data["attempts"][0]) == {"method", "url", "status", "elapsed_ms", "decision"}
+    assert set(data["attempts"][0]) == {
+        "method",
+        "url",
+        "status",
+        "elapsed_ms",
+        "decision",
+        "request_id",
+    }
+    assert all(a["request_id"] for a in data["attempts"])  # the sandbox sends one every time
     human = skillctl(sandbox, "disable", SKILL_TRIVIA, "--stage", "live")
     assert human.returncode == 0 and "NOT_ENABLED" in human.stdout
 
@@ -118,6 +127,37 @@ def test_failures_have_exit_codes_and_error_objects(
     assert data["error"]["message"] and data["error"]["hint"]
     if kind == "validation":
         assert data["attempts"] == []  # nothing was sent
+
+
+NOT_READY = ("Regionalized endpoints must not be empty.", "privacy policy URL")
+
+
+def test_what_amazon_says_is_wrong_reaches_every_output(sandbox: Any) -> None:
+    human = skillctl(sandbox, "-v", "enable", SKILL_UNREADY)
+    assert human.returncode == 1 and human.stdout == ""
+    lines = human.stderr.splitlines()
+    error = next(i for i, line in enumerate(lines) if line.startswith("error: "))
+    assert "Skill is not ready for enablement." in lines[error]
+    assert NOT_READY[0] in lines[error + 1] and NOT_READY[1] in lines[error + 2]
+    hint = lines[error + 3]
+    assert hint.startswith("hint: Fix what Amazon lists above") and "account" not in hint
+    assert "[request id " in human.stderr  # -v: each attempt with the answer's request id
+    data = as_json(skillctl(sandbox, "--json", "enable", SKILL_UNREADY))
+    assert data["error"]["kind"] == "forbidden" and data["error"]["http_status"] == 403
+    violations = data["error"]["violations"]
+    assert violations[0]["message"] == NOT_READY[0]
+    assert NOT_READY[1] in violations[1]["message"] and violations[1]["code"]
+    assert data["attempts"][-1]["request_id"]
+
+
+def test_a_404_of_the_status_check_is_not_enabled_with_the_message(sandbox: Any) -> None:
+    unknown = "amzn1.ask.skill.99999999-0000-4000-8000-000000000000"
+    human = skillctl(sandbox, "status", unknown)
+    assert human.returncode == 4 and human.stdout.startswith("NOT_ENABLED")
+    assert "the service says: Skill with id" in human.stdout  # Amazon's words, not a guess
+    data = as_json(skillctl(sandbox, "--json", "status", SKILL_WEATHER, "--stage", "live"))
+    assert data["state"] == "NOT_ENABLED" and data["ok"] is False and "error" not in data
+    assert "stage of this skill does not exist" in data["detail"]
 
 
 def test_bad_stage_is_a_usage_error(sandbox: Any) -> None:

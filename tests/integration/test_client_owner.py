@@ -21,7 +21,14 @@ from console.api.models import Attempt
 from console.auth.provider import StaticTokenProvider
 from console.services.session import token_provider
 from tests.integration.conftest import ServiceFactory
-from tests.sandbox_client import CLIENT_ID, CLIENT_SECRET, SKILL_OTHER, SKILL_TRIVIA, SKILL_WEATHER
+from tests.sandbox_client import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SKILL_OTHER,
+    SKILL_TRIVIA,
+    SKILL_UNREADY,
+    SKILL_WEATHER,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -250,13 +257,31 @@ async def test_cancel_stops_the_retry_loop_at_once(
     assert others == [] and len([a for a in attempts if a.status == 503]) == 1
 
 
-async def test_an_unknown_skill_is_not_found_not_merely_not_enabled(
+async def test_any_404_of_the_check_is_not_enabled_with_the_services_words(
     make_service: ServiceFactory,
 ) -> None:
+    # Amazon's 404 codes are undocumented: the client does not guess "no such skill" from one;
+    # it says NOT_ENABLED and passes the message on.
     svc = make_service()
-    with pytest.raises(NotFoundError) as unknown:
-        await svc.check("amzn1.ask.skill.does-not-exist", "live")
-    assert unknown.value.code == "SKILL_NOT_FOUND"
-    with pytest.raises(NotFoundError):
-        await svc.check(SKILL_WEATHER, "live")  # it has no live stage
-    assert (await svc.check(SKILL_TRIVIA, "live")).state == "NOT_ENABLED"
+    unknown = await svc.check("amzn1.ask.skill.does-not-exist", "live")
+    assert unknown.state == "NOT_ENABLED" and unknown.detail is not None
+    assert "does not exist" in unknown.detail
+    no_live = await svc.check(SKILL_WEATHER, "live")  # it has no live stage
+    assert no_live.state == "NOT_ENABLED" and "live stage" in (no_live.detail or "")
+    plain = await svc.check(SKILL_TRIVIA, "live")
+    assert plain.state == "NOT_ENABLED" and "not found" in (plain.detail or "")
+    assert plain.attempts[-1].request_id  # every answer's id is kept with its attempt
+
+
+async def test_not_ready_for_enablement_lists_what_to_fix(make_service: ServiceFactory) -> None:
+    svc = make_service()
+    with pytest.raises(ForbiddenError) as refused:
+        await svc.enable(SKILL_UNREADY, "live")
+    error = refused.value
+    assert "Skill is not ready for enablement." in error.message
+    assert error.violations[0].message == "Regionalized endpoints must not be empty."
+    assert len(error.violations) == 2 and error.violations[1].code
+    assert error.hint.startswith("Fix what Amazon lists above")
+    with pytest.raises(ForbiddenError) as other:  # no violations: the account/scope hint
+        await svc.enable(SKILL_OTHER, "live")
+    assert other.value.violations == () and "account" in other.value.hint

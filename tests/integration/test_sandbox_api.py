@@ -13,6 +13,7 @@ from tests.sandbox_client import (
     SKILL_FLAKY,
     SKILL_OTHER,
     SKILL_TRIVIA,
+    SKILL_UNREADY,
     SKILL_WEATHER,
     bearer,
     link_body,
@@ -50,9 +51,21 @@ def test_enable_check_and_one_stage_rule(sandbox: Any, dev: dict[str, str]) -> N
     assert httpx.get(owner_url(sandbox, stage="live"), headers=dev).status_code == 204
     not_enabled = httpx.get(owner_url(sandbox), headers=dev)
     assert not_enabled.status_code == 404
-    assert not_enabled.json()["code"] == "NOT_ENABLED"
+    assert not_enabled.json()["code"] == "RESOURCE_NOT_FOUND"  # undocumented, like Amazon's
+    assert "not found" in not_enabled.json()["message"]
     assert httpx.delete(owner_url(sandbox, stage="live"), headers=dev).status_code == 204
     assert httpx.get(owner_url(sandbox, stage="live"), headers=dev).status_code == 404
+
+
+def owner_error_code(response: httpx.Response) -> str | None:
+    """StandardizedError's code, or the first violation's code of a BadRequestError (400/403)."""
+    body = response.json()
+    assert isinstance(body["message"], str) and body["message"]
+    if response.status_code in (400, 403):
+        assert "code" not in body and isinstance(body["violations"], list)
+        assert all(isinstance(v["message"], str) for v in body["violations"])
+        return body["violations"][0].get("code") if body["violations"] else None
+    return str(body["code"])
 
 
 @pytest.mark.parametrize(
@@ -62,14 +75,14 @@ def test_enable_check_and_one_stage_rule(sandbox: Any, dev: dict[str, str]) -> N
             "amzn1.ask.skill.99999999-0000-4000-8000-000000000000",
             "development",
             404,
-            "SKILL_NOT_FOUND",
+            "RESOURCE_NOT_FOUND",
         ),
-        (SKILL_WEATHER, "live", 404, "NOT_FOUND"),
+        (SKILL_WEATHER, "live", 404, "RESOURCE_NOT_FOUND"),
         (SKILL_TRIVIA, "beta", 400, "INVALID_STAGE"),
         (SKILL_TRIVIA, "LIVE", 400, "INVALID_STAGE"),
         ("not-an-aci", "development", 400, "INVALID_SKILL_ID"),
         ("amzn1.ask..skill", "development", 400, "INVALID_SKILL_ID"),
-        (SKILL_OTHER, "development", 403, "ACCESS_DENIED"),
+        (SKILL_OTHER, "development", 403, None),
         # input (400) is checked before any lookup (404) or ownership (403)
         ("amzn1.ask.skill.99999999-0000-4000-8000-000000000000", "beta", 400, "INVALID_STAGE"),
         ("amzn1.ask.skill.99999999-0000-4000-8000-000000000000", "Live", 400, "INVALID_STAGE"),
@@ -78,12 +91,38 @@ def test_enable_check_and_one_stage_rule(sandbox: Any, dev: dict[str, str]) -> N
     ],
 )
 def test_owner_errors(
-    sandbox: Any, dev: dict[str, str], skill: str, stage: str, status: int, code: str
+    sandbox: Any, dev: dict[str, str], skill: str, stage: str, status: int, code: str | None
 ) -> None:
     response = httpx.put(owner_url(sandbox, skill, stage), headers=dev)
     assert response.status_code == status
-    assert response.json()["code"] == code
-    assert response.json()["message"]
+    assert owner_error_code(response) == code
+
+
+def test_a_skill_that_is_not_ready_is_refused_with_violations(
+    sandbox: Any, dev: dict[str, str]
+) -> None:
+    response = httpx.put(owner_url(sandbox, SKILL_UNREADY, "live"), headers=dev)
+    assert response.status_code == 403
+    body = response.json()
+    assert body["message"] == "Skill is not ready for enablement."
+    assert body["violations"][0] == {"message": "Regionalized endpoints must not be empty."}
+    assert len(body["violations"]) == 2
+    assert httpx.get(owner_url(sandbox, SKILL_UNREADY, "live"), headers=dev).status_code == 404
+
+
+def test_every_answer_has_its_own_request_id(sandbox: Any, dev: dict[str, str]) -> None:
+    sandbox.add_fault(route="get-enablement", status=503)
+    answers = [
+        httpx.get(owner_url(sandbox), headers=dev),  # the injected 503
+        httpx.get(owner_url(sandbox), headers=dev),
+        httpx.get(f"{sandbox.urls.eu}/v1/nothing", headers=dev),
+        httpx.post(sandbox.urls.token_url, data={"grant_type": "refresh_token"}),
+        httpx.get(f"{sandbox.urls.admin}/state"),
+        httpx.get(f"{sandbox.urls.partner}/oauth/authorize"),
+    ]
+    ids = [a.headers.get("x-amzn-RequestId") for a in answers]
+    assert all(ids) and len(set(ids)) == len(ids), ids
+    assert answers[0].status_code == 503 and answers[0].json()["code"]
 
 
 def test_owner_routes_refuse_customer_tokens_and_other_regions(
@@ -157,7 +196,10 @@ def test_percent_encoded_invalid_skill_id_is_400(
     ):
         response = httpx.get(url, headers=headers)
         assert response.status_code == 400, (url, response.text)
-        assert response.json()["code"] == "INVALID_SKILL_ID"
+        body = response.json()
+        assert body.get("code", "") == "INVALID_SKILL_ID" or (
+            body["violations"][0]["code"] == "INVALID_SKILL_ID"
+        )
         assert httpx.get(url).status_code == 401  # authentication still comes first
 
 
