@@ -113,6 +113,12 @@ class OperationResult:
     endpoint: str | None = None  # base URL that answered
     endpoints: tuple[str, ...] = ()  # for customer-endpoint
     attempts: tuple[Attempt, ...] = field(default=())
+    # What a person should also know: a lost answer and how it was verified, a follow-up
+    # status read that failed, a partner code that may not have been redeemed.
+    notes: tuple[str, ...] = ()
+    # False: `state` is the change's own answer, and the status read that was to confirm how
+    # it settled failed (see notes). The change succeeded; how it ended was not seen.
+    verified: bool = True
 
 
 AttemptListener = Callable[[Attempt], None]
