@@ -168,7 +168,7 @@ class SkillApiClient:
         action = self._new_action(name, deadline_at)
         path = f"/v1/skills/{skill_id}/stages/{stage.value}/enablement"
         reply = await self._exchange(action, method, self.settings.owner_endpoint, path, ok)
-        if reply.action is not Action.DONE and method in action.unanswered:
+        if reply.action is not Action.DONE and name != "status" and method in action.unanswered:
             return await self._verify_owner(action, name, skill_id, stage, path, reply)
         self._raise_unless_done(reply, action)
         if name == "status" and reply.status == 404 and reply.code not in (None, "NOT_ENABLED"):
@@ -198,8 +198,8 @@ class SkillApiClient:
         if check.action is not Action.DONE:
             raise self._uncertain(
                 original,
-                f"The {name} request was sent but its answer was lost, and the stage could not "
-                f"be read afterwards: the {stage.value} stage may or may not be "
+                f"{original.message}. The {name} request was sent and its answer lost, and the "
+                f"stage could not be read afterwards: the {stage.value} stage may or may not be "
                 f"{'enabled' if want else 'disabled'} now",
                 f"Check with 'skillctl status {skill_id} --stage {stage.value}' (Check in the "
                 "app) before trying again.",
@@ -329,8 +329,8 @@ class SkillApiClient:
         if check is None or check.action is not Action.DONE:
             raise self._uncertain(
                 original,
-                "The disable request was sent but its answer was lost, and the state could not "
-                "be read afterwards: the skill may already be disabled",
+                f"{original.message}. The disable request was sent and its answer lost, and the "
+                "state could not be read afterwards: the skill may already be disabled",
                 f"Check with 'skillctl customer status {skill_id}' (Check in the app) before "
                 "trying again.",
             )

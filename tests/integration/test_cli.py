@@ -84,6 +84,7 @@ def test_owner_round_trip_with_exit_codes_and_json(sandbox: Any) -> None:
         "account_link",
         "endpoint",
         "attempts",
+        "notes",
     }
     assert data | {"attempts": None} == {
         "ok": True,
@@ -94,6 +95,7 @@ def test_owner_round_trip_with_exit_codes_and_json(sandbox: Any) -> None:
         "account_link": None,
         "endpoint": sandbox.urls.na,
         "attempts": None,
+        "notes": [],
     }
     assert set(data["attempts"][0]) == {"method", "url", "status", "elapsed_ms", "decision"}
     human = skillctl(sandbox, "disable", SKILL_TRIVIA, "--stage", "live")
