@@ -1,7 +1,8 @@
 """The use cases both faces call: one facade over the API client and its policies.
 
 Owner: check, enable (the other stage is disabled by the service), disable. Customer:
-find_endpoint, customer_status, link, unlink, and `customers.follow` for transitions.
+find_endpoint, customer_status, link, unlink; customer_enable and customer_disable follow
+ENABLING/DISABLING within the same deadline (see `customers`).
 """
 
 from __future__ import annotations

@@ -460,7 +460,7 @@ class MainWindow(QMainWindow):
             service = await self._service(account)
             if account.kind == "developer":
                 return await service.check(skill, stage)
-            return await self._follow(service, await service.customer_status(skill))
+            return await service.customers.status(skill, on_progress=self._progress())
 
         self._start("Check", work)
 
@@ -548,13 +548,6 @@ class MainWindow(QMainWindow):
     async def _service(self, account: Account) -> ConsoleService:
         assert self.backend is not None
         return await self.backend.aservice(account.name)
-
-    async def _follow(self, service: ConsoleService, result: OperationResult) -> OperationResult:
-        if result.state not in TRANSITIONAL:
-            return result
-        show = self._progress()
-        show(result)
-        return await service.customers.follow(result, on_progress=show)
 
     def _progress(self) -> Callable[[OperationResult], None]:
         """Show each ENABLING/DISABLING read while the service follows it."""

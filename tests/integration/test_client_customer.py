@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -79,7 +80,8 @@ async def test_link_follow_and_unlink(sandbox: Any, make_service: ServiceFactory
     svc = make_service("customer-eu")
     linked = await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
     sandbox.clock.advance(5)
-    final = await svc.customers.follow(linked, interval=0)
+    svc.customers.interval = 0
+    final = await svc.customers.settle(linked, deadline_at=time.monotonic() + 5)
     assert final.state == "ENABLED" and final.account_link == "LINKED"
     assert final.operation == "customer-enable" and len(final.attempts) > len(linked.attempts)
     gone = await svc.unlink(SKILL_TRIVIA)
@@ -103,8 +105,10 @@ async def test_flaky_skill_is_followed_to_failure(
         sandbox.clock.advance(1)
 
     svc.customers._sleep = advance
-    final = await svc.customers.follow(linked, on_progress=lambda r: ticks.append(r.state))
-    assert final.state == "ENABLING_FAILED" and ticks[-1] == "ENABLING_FAILED"
+    final = await svc.customers.settle(
+        linked, deadline_at=time.monotonic() + 5, on_progress=lambda r: ticks.append(r.state)
+    )
+    assert final.state == "ENABLING_FAILED" and ticks == ["ENABLING", "ENABLING"]
 
 
 @pytest.mark.parametrize("status", [200, 204])
