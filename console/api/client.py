@@ -198,7 +198,7 @@ class SkillApiClient:
         if check.action is not Action.DONE:
             raise self._uncertain(
                 original,
-                f"{original.message}. The {name} request was sent and its answer lost, and the "
+                f"The {name} request was sent and its answer lost, and the "
                 f"stage could not be read afterwards: the {stage.value} stage may or may not be "
                 f"{'enabled' if want else 'disabled'} now",
                 f"Check with 'skillctl status {skill_id} --stage {stage.value}' (Check in the "
@@ -221,15 +221,15 @@ class SkillApiClient:
             endpoint=check.endpoint,
             attempts=tuple(action.attempts),
             notes=(
-                f"The answer to the {name} request was lost ({failed.transport_error}); a "
-                f"status read afterwards shows the stage {state}.",
+                f"An answer to the {name} request was lost ({original.message}); a status "
+                f"read afterwards shows the stage {state}.",
             ),
         )
 
     def _uncertain(self, original: ConsoleError, message: str, hint: str) -> UncertainError:
-        """The change may have happened: say so, and how to find out."""
+        """The change may have happened: say so (after what went wrong), and how to find out."""
         return UncertainError(
-            message,
+            f"{original.message.rstrip('.')}. {message}",
             hint=hint,
             endpoint=original.endpoint,
             http_status=original.http_status,
@@ -329,7 +329,7 @@ class SkillApiClient:
         if check is None or check.action is not Action.DONE:
             raise self._uncertain(
                 original,
-                f"{original.message}. The disable request was sent and its answer lost, and the "
+                "The disable request was sent and its answer lost, and the "
                 "state could not be read afterwards: the skill may already be disabled",
                 f"Check with 'skillctl customer status {skill_id}' (Check in the app) before "
                 "trying again.",
@@ -451,7 +451,7 @@ class SkillApiClient:
         if check is None or check.action is not Action.DONE:
             raise self._uncertain(
                 original,
-                f"{original.message}; the enable request may or may not have taken effect, and "
+                "The enable request may or may not have taken effect, and "
                 "the state could not be read afterwards",
                 f"Check with 'skillctl customer status {skill_id}' (Check in the app) before "
                 "trying again; if it is not enabled, get a fresh partner code.",
@@ -463,7 +463,7 @@ class SkillApiClient:
             before = action.before
             if before is not None and before.status in enabled and _same_as(before, status):
                 # It was like this before the request: nothing shows this code was redeemed.
-                original.message += (
+                original.message = original.message.rstrip(".") + (
                     f". The skill was already {before.status} before this request and still "
                     "is: nothing shows that this partner code was redeemed (the earlier link "
                     "stands)"
