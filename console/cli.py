@@ -2,7 +2,8 @@
 
 Exit codes: 0 success (status: enabled); 2 bad input, nothing sent; 3 authentication;
 4 not enabled / not found / NO_ASSOCIATION; 5 throttled or server error after retries;
-6 network error; 1 anything else (a refused request, ENABLING_FAILED/DISABLING_FAILED).
+6 network error, or a change whose answer was lost and whose state could not be read
+(`uncertain`); 1 anything else (a refused request, ENABLING_FAILED/DISABLING_FAILED).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ with the sandbox's state afterwards. Cells run concurrently, one sandbox each.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
@@ -19,7 +20,7 @@ from console.api.errors import ConsoleError
 from console.api.models import OperationResult, Region
 from console.api.retry import RetryPolicy
 from console.auth.provider import StaticTokenProvider
-from console.cli import SETTLED, judge
+from console.cli import SETTLED, human, judge, result_json
 from console.sandbox.server import SandboxServer
 from console.sandbox.state import Association
 from console.services import ConsoleService
@@ -170,14 +171,17 @@ async def run_cell(sandbox: SandboxServer, cell: Cell) -> Outcome:
             error = exc
         outcome.elapsed = time.monotonic() - started
         outcome.exit_code, error = judge(result, error, SETTLED.get(cell.operation))
+        # What skillctl prints: --json's ok and state, and the human line must render too.
+        report = json.loads(result_json(result, error, operation=cell.operation))
+        outcome.ok, outcome.state = report["ok"], report["state"]
+        if result is not None:
+            human(result)
     except Exception:  # a traceback is a finding, recorded for the cell's assertion
         outcome.elapsed = time.monotonic() - started
         outcome.crash = traceback.format_exc()
     finally:
         await svc.aclose()
     await _settle_server(sandbox)
-    outcome.ok = outcome.exit_code == 0
-    outcome.state = result.state if result else None
     outcome.kind = error.kind if error else None
     outcome.verified = result.verified if result else True
     outcome.notes = result.notes if result else ()

@@ -25,6 +25,7 @@ from tests.reliability.matrix import (
 def test_cell(cell: Cell, fault_matrix: dict[Cell, Outcome]) -> None:
     outcome = fault_matrix[cell]
     assert outcome.crash is None, outcome.crash
+    assert outcome.ok == (outcome.exit_code == 0), outcome.summary()  # --json agrees with $?
     fine, why = agrees(outcome)
     assert fine, f"{outcome.summary()}: {why}; notes {outcome.notes}"
     assert outcome.elapsed <= DEADLINE * SLACK, outcome.summary()
