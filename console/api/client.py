@@ -431,16 +431,22 @@ class SkillApiClient:
     ) -> _Reply | None:
         """Operation 5 only: the state on this candidate just before the enable is sent.
 
-        None: go on and send it. A reply: this candidate's answer (a wrong region, an unknown
-        skill, a failure), so the one-time partner code is not spent where it cannot work.
+        None: go on and send it (the read may have failed: it is optional, `action.before` then
+        stays None). A reply: this candidate's final answer (a wrong region, a refused login),
+        so the one-time partner code is not spent where it cannot work.
         """
         reply = await self._exchange(action, "GET", base, path, frozenset({200}), more=more)
         action.before = None
-        if reply.action is not Action.DONE:
+        if reply.action is Action.DONE:
+            with contextlib.suppress(ProtocolError):  # an unreadable state only costs the hint
+                action.before = parse_customer_status(reply.body, base, reply.status or 0)
+            return None
+        if reply.status == 404:  # not enabled (or not this region): the enable itself decides
+            action.before = CustomerStatus(None, None, None, None, "NO_ASSOCIATION")
+            return None
+        if _wrong_endpoint(reply) or reply.status in (401, 403):
             return reply
-        with contextlib.suppress(ProtocolError):  # an unreadable state only costs the hint
-            action.before = parse_customer_status(reply.body, base, reply.status or 0)
-        return None
+        return None  # a failing read does not stop the enable; it only knows less afterwards
 
     async def _reconcile(
         self, action: _Action, skill_id: str, stage: Stage, failed: _Reply
@@ -477,6 +483,10 @@ class SkillApiClient:
             note = (
                 f"The enable request failed ({original.message}), but a status read afterwards "
                 f"shows {status.status}: the link went through."
+                if before is not None
+                else f"The enable request failed ({original.message}); a status read afterwards "
+                f"shows {status.status}, but the state before it could not be read, so this "
+                "may be an earlier link."
             )
             return dataclasses.replace(result, notes=(note,))
         original.hint = (

@@ -1,4 +1,4 @@
-"""A token refresh does not use up an attempt of the request, nor count in its message."""
+"""Narrow client cases on a mock transport: attempt counts, and the read before a link."""
 
 from __future__ import annotations
 
@@ -52,3 +52,28 @@ async def test_a_refresh_is_not_an_attempt() -> None:
         await client.aclose()
     assert [a.status for a in caught.value.attempts] == [401, 503, 503, 503]
     assert "after 3 attempts" in caught.value.message
+
+
+@pytest.mark.asyncio
+async def test_a_404_on_the_read_before_a_link_does_not_stop_the_link() -> None:
+    """Amazon may answer operation 6 with 404 for "never enabled" (like NO_ASSOCIATION)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/alexaApiEndpoint":
+            return httpx.Response(200, json={"endpoints": ["https://eu.test"]})
+        if request.method == "GET":
+            return httpx.Response(404, json={"message": "not enabled"})
+        body = {"skill": {"id": SKILL, "stage": "live"}, "status": "ENABLING"}
+        return httpx.Response(201, json=body | {"accountLink": {"status": "LINKED"}})
+
+    settings = ApiSettings(
+        endpoints={Region.NA: "https://na.test", Region.EU: "https://eu.test"},
+        policy=RetryPolicy(base=0.0, cap=0.0, max_attempts=3, deadline=5.0),
+    )
+    client = SkillApiClient(settings, _Tokens(), transport=httpx.MockTransport(answer))
+    try:
+        result = await client.link(SKILL, "live", "code", "https://partner.test/cb")
+    finally:
+        await client.aclose()
+    assert result.state == "ENABLING"
+    assert [(a.method, a.status) for a in result.attempts][1:] == [("GET", 404), ("POST", 201)]
