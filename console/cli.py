@@ -2,7 +2,8 @@
 
 Exit codes: 0 success (status: enabled); 2 bad input, nothing sent; 3 authentication;
 4 not enabled / not found / NO_ASSOCIATION; 5 throttled or server error after retries;
-6 network error; 1 anything else (a refused request, ENABLING_FAILED/DISABLING_FAILED).
+6 network error, or a change whose answer was lost and whose state could not be read
+(`uncertain`); 1 anything else (a refused request, ENABLING_FAILED/DISABLING_FAILED).
 """
 
 from __future__ import annotations
@@ -58,6 +59,16 @@ from console.services.session import effective_env, login, logout, token_provide
 STAGES = click.Choice(["development", "live"])
 NOT_FOUND_STATES = frozenset({NOT_ENABLED, "NO_ASSOCIATION", "DISABLED"})
 CHECKS = frozenset({"status", "customer-status"})  # where "not enabled" is the answer: exit 4
+# The states a customer change counts as done in: after waiting, and as accepted (--no-wait,
+# or when the follow-up read that was to confirm it failed: its own answer then stands).
+SETTLED = {
+    "customer-enable": frozenset({"ENABLED"}),
+    "customer-disable": frozenset({"DISABLED", "NO_ASSOCIATION"}),
+}
+ACCEPTED = {
+    "customer-enable": frozenset({"ENABLED", "ENABLING"}),
+    "customer-disable": frozenset({"DISABLED", "NO_ASSOCIATION", "DISABLING"}),
+}
 Operation = Callable[[ConsoleService], Awaitable[OperationResult]]
 
 
@@ -149,6 +160,7 @@ def result_json(result: OperationResult | None, error: ConsoleError | None, **ba
         payload["endpoints"] = list(result.endpoints)
     if result is not None and result.stage and not payload["stage"]:
         payload["stage"] = result.stage
+    payload["notes"] = list(result.notes) if result else []
     if error is not None:
         payload["error"] = error.to_dict()
     return json.dumps(_redacted(payload))
@@ -202,24 +214,43 @@ def run(
     error: ConsoleError | None = None
     try:
         result = asyncio.run(_run_async(opts, account, call))
-        error = _final_failure(result, expect)
     except ConsoleError as exc:
         error = exc
     except KeyboardInterrupt:
         click.echo("interrupted: the last request may or may not have completed", err=True)
         return 130
+    code, error = judge(result, error, expect)
     if opts.as_json:
         click.echo(result_json(result, error, **base))
     elif result is not None:
         click.echo(redact(human(result)))
         if result.detail:  # e.g. op 3's 404 message, which may say the skill does not exist
             click.echo(redact(f"  the service says: {result.detail}"))
+    if not opts.as_json:
+        for note in result.notes if result else ():
+            click.echo(redact(f"note: {note}"), err=True)
+    if error is not None and not opts.as_json:
+        for line in error_lines(error):
+            click.echo(line, err=True)
+    return code
+
+
+def judge(
+    result: OperationResult | None,
+    error: ConsoleError | None,
+    expect: frozenset[str] | None = None,
+) -> tuple[int, ConsoleError | None]:
+    """The exit code and the error to report for what a use case returned or raised.
+
+    `expect`: the states a change counts as done in. A result whose follow-up read failed
+    (`verified` False) is judged by what its own answer said: accepted counts as done."""
+    if error is None and result is not None:
+        if not result.verified and result.operation in ACCEPTED:
+            expect = ACCEPTED[result.operation]
+        error = _final_failure(result, expect)
     if error is not None:
-        if not opts.as_json:
-            for line in error_lines(error):
-                click.echo(line, err=True)
-        return exit_code_for(error)
-    return 4 if _absent(result) else 0
+        return exit_code_for(error), error
+    return (4 if _absent(result) else 0), None
 
 
 def _final_failure(result: OperationResult, expect: frozenset[str] | None) -> ConsoleError | None:
@@ -403,10 +434,11 @@ def customer_enable(
             code = await fetch_partner_code(
                 env["SKILL_CONSOLE_PARTNER_AUTHORIZE_URL"], redirect_uri=uri
             )
-        first = await svc.link(skill_id, stage, code, uri, code_verifier)
-        return first if no_wait else await _settled(opts, svc, first)
+        return await svc.customer_enable(
+            skill_id, stage, code, uri, code_verifier, wait=not no_wait, on_progress=_waiting(opts)
+        )
 
-    done = frozenset({"ENABLED"} | ({"ENABLING"} if no_wait else set()))
+    done = (ACCEPTED if no_wait else SETTLED)["customer-enable"]
     sys.exit(
         run(opts, "customer-enable", CUSTOMER, call, expect=done, skill_id=skill_id, stage=stage)
     )
@@ -420,10 +452,9 @@ def customer_disable(opts: Options, skill_id: str, no_wait: bool) -> None:
     """Customer: disable the skill and unlink the account."""
 
     async def call(svc: ConsoleService) -> OperationResult:
-        first = await svc.unlink(skill_id)
-        return first if no_wait else await _settled(opts, svc, first)
+        return await svc.customer_disable(skill_id, wait=not no_wait, on_progress=_waiting(opts))
 
-    done = frozenset({"DISABLED", "NO_ASSOCIATION"} | ({"DISABLING"} if no_wait else set()))
+    done = (ACCEPTED if no_wait else SETTLED)["customer-disable"]
     sys.exit(run(opts, "customer-disable", CUSTOMER, call, expect=done, skill_id=skill_id))
 
 
@@ -437,17 +468,18 @@ def _checked(check: Callable[[str], str], value: str | None) -> str | None:
         raise click.BadParameter(exc.message) from None
 
 
-async def _settled(opts: Options, svc: ConsoleService, first: OperationResult) -> OperationResult:
-    """Follow ENABLING/DISABLING until Alexa settles, within the action's deadline."""
-    if first.state not in TRANSITIONAL_STATES:
-        return first
-    if not opts.as_json:
-        click.echo(f"{first.state}: waiting for Alexa to finish (Ctrl-C stops waiting)", err=True)
-    deadline = svc.client.settings.policy.deadline  # the whole wait, not each poll
-    interval = 0.5
-    return await svc.customers.follow(
-        first, interval=interval, limit=max(1, int(deadline / interval)), within=deadline
-    )
+def _waiting(opts: Options) -> Callable[[OperationResult], None]:
+    """Say once (on stderr) that skillctl waits for Alexa's ENABLING/DISABLING to settle."""
+    said: set[str] = set()
+
+    def progress(result: OperationResult) -> None:
+        if not opts.as_json and result.state and result.state not in said:
+            said.add(result.state)
+            click.echo(
+                f"{result.state}: waiting for Alexa to finish (Ctrl-C stops waiting)", err=True
+            )
+
+    return progress
 
 
 @cli.command("login")

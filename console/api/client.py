@@ -29,6 +29,7 @@ from console.api.errors import (
     RefusedError,
     ServerError,
     ThrottledError,
+    UncertainError,
     ValidationError,
     Violation,
     WrongEndpointError,
@@ -91,6 +92,8 @@ class _Action:
     deadline_at: float
     attempts: list[Attempt] = field(default_factory=list)
     unanswered: set[str] = field(default_factory=set)  # methods sent and never answered
+    retry_at: float | None = None  # wall time a Retry-After the deadline could not wait for ends
+    before: CustomerStatus | None = None  # operation 5: the state read just before it was sent
 
     def remaining(self) -> float:
         return self.deadline_at - time.monotonic()
@@ -107,6 +110,7 @@ class _Reply:
     sent: bool
     probe: _Reply | None = None  # operation 5 only: the status read after an ambiguous failure
     request_id: str | None = None  # the answer's x-amzn-RequestId, for the attempt record
+    tries: int = 0  # attempts of this one request (a token refresh is not one)
 
 
 class SkillApiClient:
@@ -152,23 +156,39 @@ class SkillApiClient:
 
     # --- owner operations 1-3 -----------------------------------------------------------------
 
-    async def enable(self, skill_id: str, stage: str | Stage) -> OperationResult:
-        return await self._owner("enable", "PUT", skill_id, stage, frozenset({204}))
+    async def enable(
+        self, skill_id: str, stage: str | Stage, *, deadline_at: float | None = None
+    ) -> OperationResult:
+        return await self._owner("enable", "PUT", skill_id, stage, frozenset({204}), deadline_at)
 
-    async def disable(self, skill_id: str, stage: str | Stage) -> OperationResult:
-        return await self._owner("disable", "DELETE", skill_id, stage, frozenset({204}))
+    async def disable(
+        self, skill_id: str, stage: str | Stage, *, deadline_at: float | None = None
+    ) -> OperationResult:
+        ok = frozenset({204})
+        return await self._owner("disable", "DELETE", skill_id, stage, ok, deadline_at)
 
-    async def get_enablement(self, skill_id: str, stage: str | Stage) -> OperationResult:
-        return await self._owner("status", "GET", skill_id, stage, frozenset({204, 404}))
+    async def get_enablement(
+        self, skill_id: str, stage: str | Stage, *, deadline_at: float | None = None
+    ) -> OperationResult:
+        ok = frozenset({204, 404})
+        return await self._owner("status", "GET", skill_id, stage, ok, deadline_at)
 
     async def _owner(
-        self, name: str, method: str, skill_id: str, stage: str | Stage, ok: frozenset[int]
+        self,
+        name: str,
+        method: str,
+        skill_id: str,
+        stage: str | Stage,
+        ok: frozenset[int],
+        deadline_at: float | None = None,
     ) -> OperationResult:
         skill_id = validation.check_skill_id(skill_id)
         stage = validation.check_stage(stage)
-        action = self._new_action(name)
+        action = self._new_action(name, deadline_at)
         path = f"/v1/skills/{skill_id}/stages/{stage.value}/enablement"
         reply = await self._exchange(action, method, self.settings.owner_endpoint, path, ok)
+        if reply.action is not Action.DONE and name != "status" and method in action.unanswered:
+            return await self._verify_owner(action, name, skill_id, stage, path, reply)
         self._raise_unless_done(reply, action)
         detail = None
         if name == "status":
@@ -189,11 +209,63 @@ class SkillApiClient:
             detail=detail,
         )
 
+    async def _verify_owner(
+        self, action: _Action, name: str, skill_id: str, stage: Stage, path: str, failed: _Reply
+    ) -> OperationResult:
+        """A change whose answer was lost: read the stage (operation 3) and report what it says."""
+        original = self._error(failed, action)
+        want = name == "enable"
+        check = await self._exchange(
+            action, "GET", self.settings.owner_endpoint, path, frozenset({204, 404})
+        )
+        if check.action is not Action.DONE:
+            raise self._uncertain(
+                original,
+                f"The {name} request was sent and its answer lost, and the "
+                f"stage could not be read afterwards: the {stage.value} stage may or may not be "
+                f"{'enabled' if want else 'disabled'} now",
+                f"Check with 'skillctl status {skill_id} --stage {stage.value}' (Check in the "
+                "app) before trying again.",
+            )
+        enabled = check.status == 204
+        state = ENABLED if enabled else NOT_ENABLED
+        if enabled != want:
+            original.hint = (
+                f"A status read afterwards shows the {stage.value} stage "
+                f"{'enabled' if enabled else 'not enabled'}: the {name} did not happen. "
+                "Try again."
+            )
+            raise original
+        return OperationResult(
+            operation=name,
+            skill_id=skill_id,
+            stage=stage.value,
+            state=state,
+            endpoint=check.endpoint,
+            attempts=tuple(action.attempts),
+            notes=(
+                f"An answer to the {name} request was lost ({original.message}); a status "
+                f"read afterwards shows the stage {state}.",
+            ),
+        )
+
+    def _uncertain(self, original: ConsoleError, message: str, hint: str) -> UncertainError:
+        """The change may have happened: say so (after what went wrong), and how to find out."""
+        return UncertainError(
+            f"{original.message.rstrip('.')}. {message}",
+            hint=hint,
+            endpoint=original.endpoint,
+            http_status=original.http_status,
+            code=original.code,
+            attempts=original.attempts,
+        )
+
     # --- customer operations 4-7 --------------------------------------------------------------
 
-    async def find_endpoint(self) -> OperationResult:
-        action = self._new_action("customer-endpoint")
-        endpoints, answered = await self._discover(action)
+    async def find_endpoint(self, *, deadline_at: float | None = None) -> OperationResult:
+        """Operation 4 alone; a failure is a failure here (the fallback is for operations 5-7)."""
+        action = self._new_action("customer-endpoint", deadline_at)
+        endpoints, answered = await self._discover(action, fallback=False)
         if len(endpoints) == 1:
             self.memory.remember(self._memory_key(), endpoints[0])
         return OperationResult(
@@ -203,9 +275,11 @@ class SkillApiClient:
             attempts=tuple(action.attempts),
         )
 
-    async def customer_status(self, skill_id: str) -> OperationResult:
+    async def customer_status(
+        self, skill_id: str, *, deadline_at: float | None = None
+    ) -> OperationResult:
         skill_id = validation.check_skill_id(skill_id)
-        action = self._new_action("customer-status")
+        action = self._new_action("customer-status", deadline_at)
         reply = await self._customer(action, "GET", skill_id, frozenset({200}))
         return self._status_result(action, "customer-status", skill_id, reply)
 
@@ -216,8 +290,14 @@ class SkillApiClient:
         auth_code: str,
         redirect_uri: str,
         code_verifier: str | None = None,
+        *,
+        deadline_at: float | None = None,
     ) -> OperationResult:
-        """Operation 5; never blindly repeated after a 5xx or an ambiguous network failure."""
+        """Operation 5; never blindly repeated after a 5xx or an ambiguous network failure.
+
+        The state is read just before it is sent (on each candidate endpoint), so that after an
+        ambiguous failure a skill that was already enabled is not taken for a fresh link.
+        """
         skill_id = validation.check_skill_id(skill_id)
         stage = validation.check_stage(stage)
         validation.check_auth_code(auth_code)
@@ -232,41 +312,83 @@ class SkillApiClient:
         if verifier:
             link["codeVerifier"] = verifier
         body = {"stage": stage.value, "accountLinkRequest": link}
-        action = self._new_action("customer-enable")
-        reply = await self._customer(
-            action, "POST", skill_id, frozenset({200, 201}), body=body, idempotent=False
-        )
+        action = self._new_action("customer-enable", deadline_at)
+        try:
+            reply = await self._customer(
+                action, "POST", skill_id, frozenset({200, 201}), body=body, idempotent=False
+            )
+        except ConsoleError as exc:
+            if not any(a.method == "POST" for a in action.attempts):
+                exc.hint += " The enable request was not sent: the partner code is still unused."
+            raise
         if reply.action is not Action.DONE:
             return await self._reconcile(action, skill_id, stage, reply)
         return self._status_result(action, "customer-enable", skill_id, reply)
 
-    async def unlink(self, skill_id: str) -> OperationResult:
+    async def unlink(self, skill_id: str, *, deadline_at: float | None = None) -> OperationResult:
+        """Operation 7. Its 200/204 means disabled (Amazon: "the skill is disabled and the
+        accounts are unlinked"); after a lost answer the state is read, not assumed."""
         skill_id = validation.check_skill_id(skill_id)
-        action = self._new_action("customer-disable")
+        action = self._new_action("customer-disable", deadline_at)
         try:
             reply = await self._customer(action, "DELETE", skill_id, frozenset({200, 204}))
-        except NotFoundError as exc:
+        except (NotFoundError, NetworkError, ServerError, ThrottledError) as exc:
             if "DELETE" not in action.unanswered:
-                raise  # nothing was lost on the way: it really was not enabled
-            # An earlier DELETE may have landed unanswered; now there is nothing to disable.
-            return _disabled(action, skill_id, "DISABLED", exc.endpoint)
+                raise  # nothing was lost on the way: the answer is the answer
+            return await self._verify_disable(action, skill_id, exc)
         if reply.body.strip():
             with contextlib.suppress(ProtocolError):  # a status body is a bonus, not a promise
                 return self._status_result(action, "customer-disable", skill_id, reply)
-        # The contract's 200 carries no state: the disable runs in the background until a
-        # status read (which callers follow) says it settled.
-        return _disabled(action, skill_id, "DISABLING", reply.endpoint)
+        return _disabled(action, skill_id, "DISABLED", reply.endpoint)
 
-    async def _discover(self, action: _Action) -> tuple[list[str], str]:
-        """Operation 4 on NA; a 5xx after retries falls back to NA, EU, FE in order."""
+    async def _verify_disable(
+        self, action: _Action, skill_id: str, original: ConsoleError
+    ) -> OperationResult:
+        """A DELETE was lost on the way (a retry may then say 404): read the state (op 6)."""
+        base = original.endpoint or self.memory.get(self._memory_key())
+        path = f"/v1/users/~current/skills/{skill_id}/enablement"
+        check = None
+        if base:
+            check = await self._exchange(action, "GET", base, path, frozenset({200}))
+        if check is None or check.action is not Action.DONE:
+            raise self._uncertain(
+                original,
+                "The disable request was sent and its answer lost, and the "
+                "state could not be read afterwards: the skill may already be disabled",
+                f"Check with 'skillctl customer status {skill_id}' (Check in the app) before "
+                "trying again.",
+            )
+        with _attempts_on_error(action):
+            status = parse_customer_status(check.body, check.endpoint, check.status or 0)
+        if status.status in ("ENABLED", "ENABLING"):
+            original.hint = (
+                f"A status read afterwards shows the skill {status.status}: the disable did not "
+                "happen. Try again."
+            )
+            raise original
+        result = self._result(action, "customer-disable", skill_id, status, check.endpoint)
+        note = (
+            "The answer to the disable request was lost; a status read afterwards shows "
+            f"{status.status}."
+        )
+        return dataclasses.replace(result, notes=(note,))
+
+    async def _discover(self, action: _Action, *, fallback: bool = True) -> tuple[list[str], str]:
+        """Operation 4 on NA; a 5xx after retries falls back to NA, EU, FE in order (if asked)."""
         base = self.settings.owner_endpoint
         reply = await self._exchange(action, "GET", base, "/v1/alexaApiEndpoint", frozenset({200}))
         if reply.action is Action.DONE:
             with _attempts_on_error(action):
                 return dedupe(parse_endpoints(reply.body, base, reply.status or 0)), base
-        if reply.status is not None and reply.status >= 500:
+        if fallback and reply.status is not None and reply.status >= 500:
             return fallback_candidates(self.settings.endpoints), base
-        raise self._error(reply, action)
+        error = self._error(reply, action)
+        if reply.status is not None and reply.status >= 500:
+            error.hint = (
+                "Alexa could not tell this customer's endpoint. Customer commands still work: "
+                "they try North America, Europe and the Far East in order. Try again later."
+            )
+        raise error
 
     async def _customer(
         self,
@@ -292,13 +414,16 @@ class SkillApiClient:
         while index < len(candidates):
             base = candidates[index]
             more = index < len(candidates) - 1
-            reply = await self._exchange(
-                action, method, base, path, ok, body=body, idempotent=idempotent, more=more
-            )
-            if reply.action is Action.DONE:
+            reply = await self._read_before(action, base, path, more) if not idempotent else None
+            sent_change = reply is None
+            if reply is None:
+                reply = await self._exchange(
+                    action, method, base, path, ok, body=body, idempotent=idempotent, more=more
+                )
+            if reply.action is Action.DONE and sent_change:
                 self.memory.remember(identity, base)
                 return reply
-            if not idempotent and _ambiguous(reply):
+            if not idempotent and sent_change and _ambiguous(reply):
                 probe = await self._exchange(action, "GET", base, path, frozenset({200}))
                 if not _wrong_endpoint(probe):
                     return dataclasses.replace(reply, probe=probe)
@@ -325,6 +450,28 @@ class SkillApiClient:
             attempts=action.attempts,
         )
 
+    async def _read_before(
+        self, action: _Action, base: str, path: str, more: bool
+    ) -> _Reply | None:
+        """Operation 5 only: the state on this candidate just before the enable is sent.
+
+        None: go on and send it (the read may have failed: it is optional, `action.before` then
+        stays None). A reply: this candidate's final answer (a wrong region, a refused login),
+        so the one-time partner code is not spent where it cannot work.
+        """
+        reply = await self._exchange(action, "GET", base, path, frozenset({200}), more=more)
+        action.before = None
+        if reply.action is Action.DONE:
+            with contextlib.suppress(ProtocolError):  # an unreadable state only costs the hint
+                action.before = parse_customer_status(reply.body, base, reply.status or 0)
+            return None
+        if reply.status == 404:  # not enabled (or not this region): the enable itself decides
+            action.before = CustomerStatus(None, None, None, None, "NO_ASSOCIATION")
+            return None
+        if _wrong_endpoint(reply) or reply.status in (401, 403):
+            return reply
+        return None  # a failing read does not stop the enable; it only knows less afterwards
+
     async def _reconcile(
         self, action: _Action, skill_id: str, stage: Stage, failed: _Reply
     ) -> OperationResult:
@@ -332,15 +479,40 @@ class SkillApiClient:
         check = failed.probe
         original = self._error(failed, action)
         if check is None or check.action is not Action.DONE:
-            original.hint = (
-                "The enable request may or may not have taken effect and the state could not "
-                "be read: run a status check before trying again."
+            raise self._uncertain(
+                original,
+                "The enable request may or may not have taken effect, and "
+                "the state could not be read afterwards",
+                f"Check with 'skillctl customer status {skill_id}' (Check in the app) before "
+                "trying again; if it is not enabled, get a fresh partner code.",
             )
-            raise original
         with _attempts_on_error(action):
             status = parse_customer_status(check.body, failed.endpoint, check.status or 0)
-        if status.status in ("ENABLED", "ENABLING") and status.stage in (None, stage.value):
-            return self._result(action, "customer-enable", skill_id, status, failed.endpoint)
+        enabled = ("ENABLED", "ENABLING")
+        if status.status in enabled and status.stage in (None, stage.value):
+            before = action.before
+            if before is not None and before.status in enabled and _same_as(before, status):
+                # It was like this before the request: nothing shows this code was redeemed.
+                original.message = original.message.rstrip(".") + (
+                    f". The skill was already {before.status} before this request and still "
+                    "is: nothing shows that this partner code was redeemed (the earlier link "
+                    "stands)"
+                )
+                original.hint = (
+                    "Nothing new was linked. To link again, get a fresh partner code and try "
+                    "once more."
+                )
+                raise original
+            result = self._result(action, "customer-enable", skill_id, status, failed.endpoint)
+            note = (
+                f"The enable request failed ({original.message}), but a status read afterwards "
+                f"shows {status.status}: the link went through."
+                if before is not None
+                else f"The enable request failed ({original.message}); a status read afterwards "
+                f"shows {status.status}, but the state before it could not be read, so this "
+                "may be an earlier link."
+            )
+            return dataclasses.replace(result, notes=(note,))
         original.hint = (
             f"The skill is not enabled (status {status.status}). The partner code may have "
             "been used up: get a fresh partner code and try again."
@@ -373,8 +545,10 @@ class SkillApiClient:
 
     # --- one request with retries -------------------------------------------------------------
 
-    def _new_action(self, name: str) -> _Action:
-        return _Action(name, time.monotonic() + self.settings.policy.deadline)
+    def _new_action(self, name: str, deadline_at: float | None = None) -> _Action:
+        """One action; `deadline_at` (monotonic) when it is part of a larger one (a follow)."""
+        own = time.monotonic() + self.settings.policy.deadline
+        return _Action(name, own if deadline_at is None else min(own, deadline_at))
 
     async def _exchange(
         self,
@@ -415,10 +589,13 @@ class SkillApiClient:
             if decision.action is Action.REFRESH:
                 token = await self._refresh(action, base, token)
                 refreshed = True
+                tries -= 1  # the refused token was not an attempt at the request
                 continue
             if decision.action is Action.RETRY:
                 await self._sleep(decision.delay)
                 continue
+            if decision.action is Action.FAIL and outcome.retry_after is not None:
+                action.retry_at = time.time() + outcome.retry_after
             return _Reply(
                 decision.action,
                 base.rstrip("/"),
@@ -427,6 +604,8 @@ class SkillApiClient:
                 reply.code,
                 reply.transport_error,
                 reply.sent,
+                request_id=reply.request_id,
+                tries=tries,
             )
 
     async def _send(
@@ -573,7 +752,7 @@ class SkillApiClient:
             raise self._error(reply, action)
 
     def _error(self, reply: _Reply, action: _Action) -> ConsoleError:
-        return error_for(
+        error = error_for(
             reply.status,
             reply.code,
             reply.body,
@@ -581,7 +760,12 @@ class SkillApiClient:
             reply.transport_error,
             reply.sent,
             action.attempts,
+            request_tries=reply.tries or None,
         )
+        if action.retry_at is not None and isinstance(error, ThrottledError | ServerError):
+            when = datetime.fromtimestamp(action.retry_at, UTC).strftime("%H:%M:%S UTC")
+            error.hint = f"The service asked to wait until {when} (Retry-After): try again then."
+        return error
 
 
 @contextlib.contextmanager
@@ -605,6 +789,15 @@ def _disabled(action: _Action, skill_id: str, state: str, endpoint: str | None) 
         state=state,
         endpoint=endpoint,
         attempts=tuple(action.attempts),
+    )
+
+
+def _same_as(before: CustomerStatus, now: CustomerStatus) -> bool:
+    """Nothing in the status shows a change (a fresh link restarts ENABLING, or moves stage)."""
+    return (before.status, before.stage, before.account_link) == (
+        now.status,
+        now.stage,
+        now.account_link,
     )
 
 
@@ -672,9 +865,14 @@ def error_for(
     transport_error: str | None,
     sent: bool,
     attempts: list[Attempt],
+    *,
+    request_tries: int | None = None,
 ) -> ConsoleError:
-    """The error value for a final, unsuccessful answer; its hint follows what the body says."""
-    n = len(attempts)
+    """The error value for a final, unsuccessful answer; its hint follows what the body says.
+
+    `request_tries`: the attempts of the failing request itself (None: all of the action's).
+    """
+    n = len(attempts) if request_tries is None else request_tries
     tries = f"after {n} attempt{'s' if n != 1 else ''}"
     said = error_body(body)
     server_message = _server_message(said)

@@ -26,6 +26,7 @@ __all__ = [
     "ServerError",
     "ThrottledError",
     "TransitionFailedError",
+    "UncertainError",
     "ValidationError",
     "Violation",
     "WrongEndpointError",
@@ -175,6 +176,13 @@ class NetworkError(ConsoleError):
 
     kind = "network"
     default_hint = "Check the network connection and the endpoint address, then try again."
+
+
+class UncertainError(NetworkError):
+    """A change was sent, its answer was lost, and reading the state afterwards failed too."""
+
+    kind = "uncertain"
+    default_hint = "The change may have happened: check the current state before trying again."
 
 
 class ProtocolError(ConsoleError):

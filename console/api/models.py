@@ -116,6 +116,12 @@ class OperationResult:
     endpoints: tuple[str, ...] = ()  # for customer-endpoint
     attempts: tuple[Attempt, ...] = field(default=())
     detail: str | None = None  # what the service said with the answer (op 3's 404 message)
+    # What a person should also know: a lost answer and how it was verified, a follow-up
+    # status read that failed, a partner code that may not have been redeemed.
+    notes: tuple[str, ...] = ()
+    # False: `state` is the change's own answer, and the status read that was to confirm how
+    # it settled failed (see notes). The change succeeded; how it ended was not seen.
+    verified: bool = True
 
 
 AttemptListener = Callable[[Attempt], None]

@@ -41,7 +41,7 @@ class Decision:
     def describe(self) -> str:
         if self.action is Action.RETRY:
             return f"retry in {self.delay:.1f} s" + (f" ({self.note})" if self.note else "")
-        return str(self.action)
+        return str(self.action) + (f" ({self.note})" if self.note else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +100,16 @@ def decide(
     if not _may_retry(outcome, idempotent) or attempt >= policy.max_attempts:
         return Decision(Action.FAIL)
     delay = backoff(policy, attempt - 1, rng)
-    note = ""
     if outcome.retry_after is not None and outcome.retry_after > delay:
-        if outcome.retry_after <= remaining:  # the contract: it wins when longer and it fits
-            delay = outcome.retry_after
-        else:
-            note = f"Retry-After {outcome.retry_after:.0f} s is past the deadline"
+        if outcome.retry_after > remaining:
+            # The server asked for more time than is left: retrying sooner would only be
+            # refused again, so give up now and say when to come back.
+            note = f"Retry-After {outcome.retry_after:.0f} s is longer than the time left"
+            return Decision(Action.FAIL, note=note)
+        delay = outcome.retry_after  # the contract: it wins when longer and it fits
     if delay > remaining:
         return Decision(Action.FAIL)
-    return Decision(Action.RETRY, delay, note)
+    return Decision(Action.RETRY, delay)
 
 
 def _may_retry(outcome: Outcome, idempotent: bool) -> bool:

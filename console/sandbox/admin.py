@@ -66,6 +66,7 @@ class AdminRoutes:
             Route("/__admin/reset", self.reset, methods=["POST"]),
             Route("/__admin/clock", self.clock, methods=["GET", "POST"]),
             Route("/__admin/faults", self.fault_list, methods=["GET", "POST", "DELETE"]),
+            Route("/__admin/journal", self.journal, methods=["GET"]),
             Route("/__admin/state", self.snapshot, methods=["GET"]),
             Route("/__admin/tokens", self.tokens, methods=["POST"]),
             Route("/__admin/config", self.config, methods=["GET", "POST"]),
@@ -97,6 +98,10 @@ class AdminRoutes:
             except (ValueError, TypeError) as exc:
                 return api_error(400, str(exc), "BAD_FAULT")
         return JSONResponse({"faults": self.faults.rules()})
+
+    async def journal(self, request: Request) -> Response:
+        """Every routed call since the last reset: route, listener, fault, handler ran."""
+        return JSONResponse({"calls": self.faults.journal()})
 
     async def snapshot(self, request: Request) -> Response:
         world = self.state.world

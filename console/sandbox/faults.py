@@ -5,7 +5,9 @@
 
 A fault rule matches a route name (see `route_name`) and a listener (na, eu, fe, lwa, partner),
 applies to the next `count` matching calls or to a `share` of them, and is applied by an ASGI
-middleware in front of each listener.
+middleware in front of each listener. The book also keeps a journal of the calls it saw: which
+fault each got and whether the real handler ran (a change was processed), for tests to check a
+client against (e.g. that a non-idempotent request was never repeated after it was processed).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import random
 import re
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -28,6 +31,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 TransportFinder = Callable[[Scope], Any]
 
+JOURNAL_SIZE = 10_000
 LISTENERS = ("na", "eu", "fe", "lwa", "partner", "*")
 FAULT_STATUSES = frozenset({400, 401, 403, 404, 408, 429, 500, 502, 503, 504})
 
@@ -101,6 +105,26 @@ class FaultRule:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def effect(self) -> str:
+        """A short name of what this rule does to a call, for the journal."""
+        parts = [f"{self.status}" if self.status else ""]
+        parts += [
+            n for n in ("drop", "drop_response", "malformed", "truncated") if getattr(self, n)
+        ]
+        if self.latency:
+            parts.append(f"latency {self.latency:g} s")
+        return "+".join(p for p in parts if p)
+
+
+@dataclass
+class JournalEntry:
+    """One call a listener saw: its route, listener, the fault applied and if the handler ran."""
+
+    route: str
+    region: str
+    fault: str | None
+    handled: bool = False
+
 
 class FaultBook:
     """The active rules; thread-safe because admin calls come from other threads too."""
@@ -109,6 +133,7 @@ class FaultBook:
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
         self._rng = rng or random.Random()
+        self._journal: deque[JournalEntry] = deque(maxlen=JOURNAL_SIZE)  # a bounded memory
 
     def add(self, rule: FaultRule) -> None:
         rule.validate()
@@ -118,6 +143,18 @@ class FaultBook:
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
+            self._journal.clear()
+
+    def note(self, route: str, region: str, rule: FaultRule | None) -> JournalEntry:
+        entry = JournalEntry(route, region, rule.effect() if rule else None)
+        with self._lock:
+            self._journal.append(entry)
+        return entry
+
+    def journal(self) -> list[dict[str, Any]]:
+        """Every routed call since the last clear, oldest first."""
+        with self._lock:
+            return [asdict(e) for e in self._journal]
 
     def rules(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -165,8 +202,16 @@ class FaultMiddleware:
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         name = route_name(scope["method"], scope["path"])
         rule = self.book.take(name, self.region) if name else None
+        entry = self.book.note(name, self.region, rule) if name else None
+        app = self.app
+
+        async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+            if entry is not None:
+                entry.handled = True
+            await app(scope, receive, send)
+
         if rule is None:
-            await self.app(scope, receive, send)
+            await handler(scope, receive, send)
             return
         if rule.latency:
             replay = await _sit_out(rule.latency, receive)
@@ -177,7 +222,7 @@ class FaultMiddleware:
             self._abort(scope)
             return
         if rule.drop_response:
-            await self.app(scope, receive, _discard)  # the handler's changes stand
+            await handler(scope, receive, _discard)  # the handler's changes stand
             self._abort(scope)
             return
         if rule.status is not None:
@@ -199,7 +244,7 @@ class FaultMiddleware:
             )
             self._abort(scope)
             return
-        await self.app(scope, receive, send)
+        await handler(scope, receive, send)
 
     def _abort(self, scope: Scope) -> None:
         transport = self.find_transport(scope)

@@ -1,7 +1,8 @@
 """The use cases both faces call: one facade over the API client and its policies.
 
 Owner: check, enable (the other stage is disabled by the service), disable. Customer:
-find_endpoint, customer_status, link, unlink, and `customers.follow` for transitions.
+find_endpoint, customer_status, link, unlink; customer_enable and customer_disable follow
+ENABLING/DISABLING within the same deadline (see `customers`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from console.api.client import ApiSettings, AttemptListener, RequestLimiter, Ski
 from console.api.models import OperationResult, Stage
 from console.api.regions import EndpointMemory, region_of
 from console.api.tokens import TokenProvider
-from console.services.customers import CustomerService
+from console.services.customers import CustomerService, Progress
 from console.services.history import History, recorded
 
 __all__ = ["ConsoleService", "CustomerService"]
@@ -28,6 +29,7 @@ class ConsoleService:
         *,
         on_attempt: AttemptListener | None = None,
         memory: EndpointMemory | None = None,
+        poll_interval: float = 0.5,
         limiter: RequestLimiter | None = None,
         history: History | None = None,
         profile: str = "default",
@@ -36,7 +38,7 @@ class ConsoleService:
         self.client = SkillApiClient(
             settings, tokens, on_attempt=on_attempt, memory=memory, limiter=limiter
         )
-        self.customers = CustomerService(self.client)
+        self.customers = CustomerService(self.client, interval=poll_interval)
         self.history = history  # each public use case below records its outcome here
         self.profile = profile
         self.kind = kind  # login kind (developer, customer), as history records it
@@ -80,6 +82,36 @@ class ConsoleService:
     @recorded("customer-disable")
     async def unlink(self, skill_id: str) -> OperationResult:
         return await self.client.unlink(skill_id)
+
+    @recorded("customer-enable")
+    async def customer_enable(
+        self,
+        skill_id: str,
+        stage: str | Stage,
+        auth_code: str,
+        redirect_uri: str,
+        code_verifier: str | None = None,
+        *,
+        wait: bool = True,
+        on_progress: Progress | None = None,
+    ) -> OperationResult:
+        """Link, and with `wait` follow ENABLING until it settles: one deadline for both."""
+        return await self.customers.enable(
+            skill_id,
+            stage,
+            auth_code,
+            redirect_uri,
+            code_verifier,
+            wait=wait,
+            on_progress=on_progress,
+        )
+
+    @recorded("customer-disable")
+    async def customer_disable(
+        self, skill_id: str, *, wait: bool = True, on_progress: Progress | None = None
+    ) -> OperationResult:
+        """Unlink, and with `wait` read and follow DISABLING: one deadline for both."""
+        return await self.customers.disable(skill_id, wait=wait, on_progress=on_progress)
 
     async def aclose(self) -> None:
         await self.client.aclose()

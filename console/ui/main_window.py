@@ -460,7 +460,7 @@ class MainWindow(QMainWindow):
             service = await self._service(account)
             if account.kind == "developer":
                 return await service.check(skill, stage)
-            return await self._follow(service, await service.customer_status(skill))
+            return await service.customers.status(skill, on_progress=self._progress())
 
         self._start("Check", work)
 
@@ -496,9 +496,16 @@ class MainWindow(QMainWindow):
 
         async def work(account: Account) -> OperationResult:
             service = await self._service(account)
-            result = await service.link(skill, stage, code, uri, verifier)
-            self.partner_code.clear()  # a partner code works once, whatever happened
-            return await self._follow(service, result)
+            try:
+                result = await service.customer_enable(
+                    skill, stage, code, uri, verifier, on_progress=self._progress()
+                )
+            except ConsoleError as error:
+                if any(a.method == "POST" for a in error.attempts):
+                    self.partner_code.clear()  # sent: a partner code works once, whatever happened
+                raise
+            self.partner_code.clear()
+            return result
 
         self._start("Link", work)
 
@@ -507,7 +514,7 @@ class MainWindow(QMainWindow):
 
         async def work(account: Account) -> OperationResult:
             service = await self._service(account)
-            return await self._follow(service, await service.unlink(skill))
+            return await service.customer_disable(skill, on_progress=self._progress())
 
         self._confirm_live(
             f"Disable and unlink {skill} for this customer?", lambda: self._start("Unlink", work)
@@ -542,16 +549,18 @@ class MainWindow(QMainWindow):
         assert self.backend is not None
         return await self.backend.aservice(account.name)
 
-    async def _follow(self, service: ConsoleService, result: OperationResult) -> OperationResult:
-        if result.state not in TRANSITIONAL:
-            return result
+    def _progress(self) -> Callable[[OperationResult], None]:
+        """Show each ENABLING/DISABLING read while the service follows it."""
         subject = self._subject()
-        self.status.show_result(result, self._region(result.endpoint), subject)
-        self.status.show_busy(f"{result.state.title()}… following until it settles (Esc cancels)")
-        return await service.customers.follow(
-            result,
-            on_progress=lambda r: self.status.show_result(r, self._region(r.endpoint), subject),
-        )
+
+        def show(result: OperationResult) -> None:
+            self.status.show_result(result, self._region(result.endpoint), subject)
+            if result.state in TRANSITIONAL:
+                self.status.show_busy(
+                    f"{result.state.title()}… following until it settles (Esc cancels)"
+                )
+
+        return show
 
     def _confirm_live(self, question: str, go: Callable[[], object]) -> None:
         """Live changes ask first; the dialog is opened, not exec()'d (see QT-ASYNC-NOTES)."""
@@ -623,26 +632,27 @@ class MainWindow(QMainWindow):
             )
             return
         self.status.show_result(result, self._region(result.endpoint), self._subject())
+        notes = "".join(f"\nNote: {note}" for note in result.notes)
         if result.state in FAILED:
             self.status.show_message(
                 f"{name}: Alexa reports {result.state} — the change did not complete. Check "
-                "again (F5); to retry a link, get a fresh partner code first.",
+                "again (F5); to retry a link, get a fresh partner code first." + notes,
                 error=True,
             )
         elif result.state in TRANSITIONAL:
             self.status.show_message(
-                f"{name}: still {result.state} after following it; check again later (F5)."
+                f"{name}: still {result.state} after following it; check again later (F5)." + notes
             )
         elif result.state not in WANTED.get(result.operation, (result.state,)):
             self.status.show_message(
                 f"{name}: Alexa reports {result.state} afterwards — the change did not take. "
-                "Check again (F5), then try once more.",
+                "Check again (F5), then try once more." + notes,
                 error=True,
             )
         elif result.detail:  # e.g. a 404 of the check: show the service's words, guess nothing
             self.status.show_message(f"{name}: done. The service says: {result.detail}")
         else:
-            self.status.show_message(f"{name}: done.")
+            self.status.show_message(f"{name}: done." + notes)
 
     def _on_failed(self, name: str, error: ConsoleError) -> None:
         endpoint = error.endpoint

@@ -166,3 +166,21 @@ async def until(condition: Callable[[], bool]) -> None:
     async with asyncio.timeout(10):
         while not condition():  # noqa: ASYNC110 (Qt state has no event to await)
             await asyncio.sleep(0.01)
+
+
+async def test_a_disable_whose_follow_up_read_fails_is_shown_as_done_with_a_note(
+    window: MainWindow, sandbox: Any
+) -> None:
+    httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0})
+    await sign_in(window, "customer-eu", 1)
+    window.selector.skill.setCurrentText(SKILL_TRIVIA)
+    window.selector.stage.setCurrentText("live")
+    window.fetch_code.click()
+    await window.fetch_task
+    await run(window, window.link_action.trigger)
+    assert window.status.badge.text() == "Enabled"
+    sandbox.add_fault(route="customer-status", status=503, share=1.0)
+    await confirm(window, window.unlink_action.trigger)
+    assert window.status.badge.text() == "Disabled"
+    message = window.status.message.text()
+    assert "Unlink: done." in message and "Note: DISABLED was the last answer" in message

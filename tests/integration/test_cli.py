@@ -85,6 +85,7 @@ def test_owner_round_trip_with_exit_codes_and_json(sandbox: Any) -> None:
         "account_link",
         "endpoint",
         "attempts",
+        "notes",
     }
     assert data | {"attempts": None} == {
         "ok": True,
@@ -95,6 +96,7 @@ def test_owner_round_trip_with_exit_codes_and_json(sandbox: Any) -> None:
         "account_link": None,
         "endpoint": sandbox.urls.na,
         "attempts": None,
+        "notes": [],
     }
     assert set(data["attempts"][0]) == {
         "method",

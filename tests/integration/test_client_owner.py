@@ -90,13 +90,16 @@ async def test_deadline_stops_retries_early(sandbox: Any, make_service: ServiceF
     assert 1 <= len(caught.value.attempts) < 5  # five would take 2 s: the deadline ended it
 
 
-async def test_a_retry_after_past_the_deadline_gives_way_to_the_back_off(
-    sandbox: Any, make_service: ServiceFactory
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_retry_after_past_the_deadline_gives_up_and_says_when(
+    sandbox: Any, make_service: ServiceFactory, status: int
 ) -> None:
-    sandbox.add_fault(route="get-enablement", status=503, retry_after="30", count=2)
-    result = await make_service(deadline=5.0).check(SKILL_TRIVIA, "development")
-    assert [a.status for a in result.attempts] == [503, 503, 404]
-    assert "Retry-After 30 s is past the deadline" in result.attempts[0].decision
+    sandbox.add_fault(route="get-enablement", status=status, retry_after="30", count=2)
+    with pytest.raises((ThrottledError, ServerError)) as caught:
+        await make_service(deadline=5.0).check(SKILL_TRIVIA, "development")
+    assert [a.status for a in caught.value.attempts] == [status]  # not retried at once
+    assert "Retry-After 30 s is longer than the time left" in caught.value.attempts[0].decision
+    assert "try again then" in caught.value.hint and "UTC" in caught.value.hint
 
 
 async def test_503_then_success(sandbox: Any, make_service: ServiceFactory) -> None:

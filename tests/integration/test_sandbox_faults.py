@@ -275,3 +275,24 @@ def test_port_base_out_of_range_is_a_one_line_error(entry: list[str], port_base:
         f"(it uses ports N..N+4), not {port_base}"
     ]
     assert result.stdout == ""
+
+
+def test_the_journal_tells_processed_calls_from_refused_ones(
+    sandbox: Any, dev: dict[str, str]
+) -> None:
+    url = sandbox.urls.na + ROUTE
+    sandbox.add_fault(route="enable", drop=True, count=1)
+    sandbox.add_fault(route="enable", drop_response=True, count=1)
+    for _ in range(2):
+        with pytest.raises(httpx.TransportError):
+            httpx.put(url, headers=dev)
+    assert httpx.put(url, headers=dev).status_code == 204
+    wait_for(lambda: sandbox.in_flight() == 0)
+    calls = httpx.get(f"{sandbox.urls.admin}/journal").json()["calls"]
+    assert [(c["route"], c["fault"], c["handled"]) for c in calls] == [
+        ("enable", "drop", False),
+        ("enable", "drop_response", True),
+        ("enable", None, True),
+    ]
+    httpx.post(f"{sandbox.urls.admin}/reset")
+    assert httpx.get(f"{sandbox.urls.admin}/journal").json()["calls"] == []

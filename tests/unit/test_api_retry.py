@@ -75,10 +75,11 @@ def test_retry_after_wins_when_longer_but_never_past_the_deadline() -> None:
     wins = decision(Outcome(429, retry_after=3.0))
     assert wins.action is Action.RETRY and wins.delay == 3.0
     assert wins.describe() == "retry in 3.0 s"
-    # Longer than the time left: the back-off goes on (the contract), and the log says why.
+    # Longer than the time left: retrying sooner would be refused again, so give up now
+    # (the error then says when to try again), and the log says why.
     past = decision(Outcome(503, retry_after=30.0), remaining=10.0)
-    assert past.action is Action.RETRY and past.delay <= POLICY.base
-    assert "Retry-After 30 s is past the deadline" in past.describe()
+    assert past.action is Action.FAIL
+    assert past.describe() == "give up (Retry-After 30 s is longer than the time left)"
     assert step(Outcome(503, retry_after=30.0), remaining=0.0) is Action.FAIL
 
 
