@@ -283,6 +283,8 @@ def _answered(
             message = (
                 "Alexa could not decide the customer's region; the endpoints are tried in order"
             )
+    if result.detail:  # e.g. a status check's 404 message, which may say there is no such skill
+        message = f"the service says: {result.detail}"
     absent = row.operation in ("status", "customer-status") and result.state in ABSENT_STATES
     if row.operation == "enable":
         other = "live" if (result.stage or row.stage) == Stage.DEVELOPMENT else "development"

@@ -91,6 +91,7 @@ def test_results_csv_json_lines_and_the_exit_code_rule(sandbox: Any, tmp_path: P
     assert sorted(d["line"] for d in lines) == [2, 3]
     assert {d["outcome"] for d in lines} == {"not_found"}
     assert [r["region"] for r in results(out)] == ["na", "na"]
+    assert all(r["request_id"] for r in results(out))  # what Amazon support asks for
     enable = write(tmp_path / "enable.csv", f"enable,{SKILL_WEATHER},development")
     assert run(sandbox, tmp_path, "batch", str(enable)).returncode == 0
     # A forbidden row (exit class 1) outranks a "not enabled" row (4).
@@ -174,6 +175,7 @@ def test_history_lists_every_action_newest_first(sandbox: Any, tmp_path: Path) -
     entries = history(sandbox, tmp_path)
     assert [e["operation"] for e in entries][-1] == "enable"
     assert entries[-1]["batch_id"] is None and entries[0]["batch_id"]
+    assert all(e["request_id"] for e in entries)
     assert [e["skill_id"] for e in history(sandbox, tmp_path, "--outcome", "failed")] == [
         SKILL_OTHER
     ]
