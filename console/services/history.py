@@ -4,8 +4,8 @@ One row per user action: time, profile, login kind, operation, skill, stage, end
 outcome, state, request id, batch id, and the error's kind and (redacted) message. Never a token,
 code, verifier or secret: nothing of the kind is passed in, and messages are redacted again.
 
-Each row is committed as it lands, by a writer thread (the event loop never waits on the
-disk; `close` and `query` wait for it). Two processes may write at once (WAL + a busy timeout). A
+Each row is committed as it lands (rows landing in the same turn of the event loop share one
+commit). Two processes may write at once (WAL + a busy timeout). A
 damaged file is moved aside and a new one started; when the data directory cannot be written,
 history is off and `notice` says so once.
 """
@@ -17,7 +17,6 @@ import contextlib
 import contextvars
 import functools
 import inspect
-import queue
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -48,7 +47,6 @@ DEFAULT_RETENTION_DAYS = 90
 FILE_NAME = "history.sqlite3"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
-MAX_GROUP = 200  # rows per transaction when many land at once
 
 # The batch a row belongs to; set by the batch engine in each row's task.
 current_batch: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -132,10 +130,10 @@ class History:
         self.path = Path(path) if path else data_dir() / FILE_NAME
         self.retention_days = DEFAULT_RETENTION_DAYS if retention_days is None else retention_days
         self.notice: str | None = None  # one message for the user (moved aside, or off)
-        self._lock = threading.Lock()  # the writer thread and readers share one connection
+        self._lock = threading.Lock()  # a connection shared by whichever thread calls
         self._db: sqlite3.Connection | None = None
-        self._queue: queue.SimpleQueue[list[object] | threading.Event | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
+        self._pending: list[list[object]] = []  # recorded in this turn of the event loop
+        self._scheduled = False
         self._open()
 
     @property
@@ -207,43 +205,31 @@ class History:
         db.execute("DELETE FROM actions WHERE at < ?", (cutoff.isoformat(),))
 
     def record(self, entry: HistoryEntry) -> None:
-        """Queue one row; a writer thread commits it at once, so the event loop (the window's
-        UI thread) never waits on the disk. A failure turns history off (said once)."""
+        """Append one row. In an event loop, the rows that land in one turn of the loop are
+        committed together at the end of that turn (the commit is the costly part); without a
+        loop, at once. A failure turns history off (said once), never raises."""
         if self._db is None:
             return
         values = [getattr(entry, name) for name in _COLUMNS]
         values[_MESSAGE] = redact(entry.message) if entry.message else None
-        self._queue.put(values)
-        if self._writer is None:
-            self._writer = threading.Thread(
-                target=self._write_all, name="history-writer", daemon=True
-            )
-            self._writer.start()
+        self._pending.append(values)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self.flush)
 
-    def _write_all(self) -> None:
-        """The writer thread: rows in the order recorded, committed as soon as it gets them
-        (rows that landed together share one transaction: the commit is the costly part)."""
-        while True:
-            items = [self._queue.get()]
-            while len(items) < MAX_GROUP:
-                try:
-                    items.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            rows = [item for item in items if isinstance(item, list)]
-            if rows:
-                self._write(rows)
-            for item in items:
-                if isinstance(item, threading.Event):
-                    item.set()  # a flush: everything queued before it is committed
-            if any(item is None for item in items):
-                return
-
-    def _write(self, rows: list[list[object]]) -> None:
+    def flush(self) -> None:
+        """Commit every row recorded so far."""
+        self._scheduled = False
+        rows, self._pending = self._pending, []
+        if not rows or self._db is None:
+            return
         try:
             with self._lock:
-                if self._db is None:
-                    return
                 self._db.execute("BEGIN")
                 try:
                     self._db.executemany(_INSERT, rows)
@@ -252,17 +238,8 @@ class History:
                     raise
                 self._db.execute("COMMIT")
         except sqlite3.Error as exc:
-            with self._lock:
-                self._close_db()
+            self.close()
             self._off(exc)
-
-    def flush(self, timeout: float = 10.0) -> None:
-        """Wait until every row recorded so far is committed."""
-        if self._writer is None or not self._writer.is_alive():
-            return
-        done = threading.Event()
-        self._queue.put(done)
-        done.wait(timeout)
 
     def query(
         self,
@@ -313,11 +290,9 @@ class History:
         return [HistoryEntry(**dict(zip(_COLUMNS, row, strict=True))) for row in rows]
 
     def close(self) -> None:
-        """Commit what is queued, stop the writer, close the file."""
-        if self._writer is not None and self._writer.is_alive():
-            self._queue.put(None)
-            self._writer.join(timeout=30)
-        self._writer = None
+        """Commit what is pending and close the file."""
+        if self._pending:
+            self.flush()
         with self._lock:
             self._close_db()
 
