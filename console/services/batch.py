@@ -172,42 +172,61 @@ class BatchRun:
     async def run(
         self, on_result: Callable[[BatchResult], None] | None = None
     ) -> list[BatchResult]:
-        """Every row's result, in landing order; `on_result` sees each as it lands."""
+        """Every row's result, in landing order; `on_result` sees each as it lands (called
+        from the row's own task, so nothing waits for a consumer to wake up)."""
         landed: list[BatchResult] = []
-        async for result in self.results():
+
+        def land(result: BatchResult) -> None:
             landed.append(result)
             if on_result is not None:
                 on_result(result)
+
+        await self._drive(land)
         return landed
 
     async def results(self) -> AsyncIterator[BatchResult]:
-        """One result per row, as each lands; after a cancel, the unsent rows as not run."""
-        pending: deque[BatchRow] = deque(self.rows)
+        """One result per row, as each lands; after a cancel, the unsent rows as not run.
+
+        Leaving early stops the run once the iterator is closed: iterate inside
+        `contextlib.aclosing(run.results())` (or call `cancel()`)."""
         out: asyncio.Queue[BatchResult | None] = asyncio.Queue()
+
+        async def drive() -> None:
+            try:
+                await self._drive(out.put_nowait)
+            finally:
+                out.put_nowait(None)
+
+        driver = asyncio.create_task(drive())
+        try:
+            while (item := await out.get()) is not None:
+                yield item
+            await driver  # a failure inside is raised here
+        finally:
+            if not driver.done():
+                self.cancel()
+                driver.cancel()
+
+    async def _drive(self, land: Callable[[BatchResult], None]) -> None:
+        pending: deque[BatchRow] = deque(self.rows)
 
         async def worker() -> None:
             while pending and not self._stopping:
                 row = pending.popleft()
-                out.put_nowait(await self._guarded(row))
+                land(await self._guarded(row))
 
         self._workers = [
             asyncio.create_task(worker(), name=f"batch-{self.batch_id}-{n}")
             for n in range(min(self.concurrency, len(self.rows)))
         ]
-
-        async def all_done() -> None:
-            await asyncio.gather(*self._workers, return_exceptions=True)
-            out.put_nowait(None)
-
-        closer = asyncio.create_task(all_done())
         try:
-            while (item := await out.get()) is not None:
-                yield item
-            for row in pending:
-                yield not_run(row)
+            await asyncio.gather(*self._workers)
         finally:
-            for task in (*self._workers, closer):
+            self._stopping = self._stopping or bool(pending)
+            for task in self._workers:
                 task.cancel()
+        for row in pending:
+            land(not_run(row))
 
     async def _guarded(self, row: BatchRow) -> BatchResult:
         """`_one`, turning a cancel into `not_run` (not yet started) or `unknown` (in flight)."""
@@ -227,6 +246,7 @@ class BatchRun:
                 if lock is not None and lock.locked():
                     lock.release()
         except asyncio.CancelledError:
+            self._stopping = True  # a cancelled row means the run is being stopped
             if started is None:
                 return not_run(row)
             return BatchResult(

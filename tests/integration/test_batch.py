@@ -4,6 +4,7 @@ and a history row for every action (with no secret in the database file)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -171,3 +172,24 @@ async def test_a_pause_longer_than_the_deadline_fails_rows_as_throttled_not_hung
     assert {r.error_kind for r in results} == {"throttled"}
     assert [r.attempts for r in results] == [1, 0, 0]  # the others were never sent
     assert "Not sent" in (results[1].message or "")
+
+
+async def test_results_can_be_iterated_and_leaving_early_stops_the_run(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    service = make_service()
+    limiter = Limiter(2)
+    service.client.limiter = limiter
+    batch = rows(*[("status", SKILL_WEATHER, "development")] * 20)
+    run = BatchRun(batch, one_service(service), concurrency=2)
+    seen = []
+    async with contextlib.aclosing(run.results()) as results:
+        async for result in results:
+            seen.append(result)
+            if len(seen) == 3:
+                break
+    await until(lambda: sandbox.in_flight() == 0)
+    assert run.cancelled
+    assert limiter.stats(sandbox.urls.na).sent <= 5  # nothing more was sent after leaving
+    everything = [r async for r in BatchRun(batch, one_service(service)).results()]
+    assert sorted(r.row.line for r in everything) == [r.line for r in batch]
