@@ -79,7 +79,8 @@ class ApiSettings:
 class RequestLimiter(Protocol):
     """Paces requests per endpoint (services.throttle.Limiter): awaited before each send."""
 
-    async def before(self, base: str) -> None: ...
+    async def before(self, base: str, within: float | None = None) -> None:
+        """Wait for a slot; TimeoutError if none is free within `within` seconds."""
 
     def after(self, base: str, status: int | None, retry_after: float | None) -> None: ...
 
@@ -729,8 +730,7 @@ class SkillApiClient:
         if self.limiter is None:
             return await self._send(action, method, url, base, token, body)
         try:
-            async with asyncio.timeout(max(0.0, action.remaining())):
-                await self.limiter.before(base)
+            await self.limiter.before(base, max(0.0, action.remaining()))
         except TimeoutError:
             raise ThrottledError(
                 f"Not sent: {base} asked every request to wait longer than the time allowed "

@@ -349,12 +349,12 @@ def recorded(operation: str) -> Callable[[UseCase[S, P]], UseCase[S, P]]:
     """Record each call of a use case (its result or its error) in the owner's history."""
 
     def wrap(method: UseCase[S, P]) -> UseCase[S, P]:
-        signature = inspect.signature(method)
+        names = list(inspect.signature(method).parameters)[1:]  # after self
 
         async def call(self: S, /, *args: P.args, **kwargs: P.kwargs) -> OperationResult:
             if self.history is None or not self.history.enabled:
                 return await method(self, *args, **kwargs)
-            asked = signature.bind_partial(self, *args, **kwargs).arguments
+            asked = dict(zip(names, args, strict=False)) | kwargs
             question = {
                 "skill_id": _text(asked.get("skill_id")),
                 "stage": _text(asked.get("stage")),

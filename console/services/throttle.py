@@ -75,12 +75,19 @@ class Limiter:
         """Seconds until the endpoint's gate opens again (0 when open)."""
         return max(0.0, self._get(base).paused_until - self._clock())
 
-    async def before(self, base: str) -> None:
-        """Wait until the endpoint is not paused and has room in its window, then take a slot."""
+    async def before(self, base: str, within: float | None = None) -> None:
+        """Wait until the endpoint is not paused and has room in its window, then take a slot.
+
+        Raises TimeoutError, at once when the pause alone is longer, if no slot is free within
+        `within` seconds (the caller's deadline)."""
         state = self._get(base)
+        ends = None if within is None else self._clock() + within
         while True:
-            wait = state.paused_until - self._clock()
+            now = self._clock()
+            wait = state.paused_until - now
             if wait > 0:
+                if ends is not None and state.paused_until > ends:
+                    raise TimeoutError(f"{base} is paused for {wait:.0f} s")
                 await self._sleep(wait)
                 continue
             if state.window is None or state.in_flight < state.window:
@@ -90,7 +97,8 @@ class Limiter:
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             state.waiters.append(waiter)
             try:
-                await waiter
+                async with asyncio.timeout(None if ends is None else max(0.0, ends - now)):
+                    await waiter
             except BaseException:
                 if waiter in state.waiters:
                     state.waiters.remove(waiter)

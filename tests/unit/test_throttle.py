@@ -145,3 +145,25 @@ async def test_no_answer_frees_the_slot_without_changing_the_pace() -> None:
     lim.after(BASE, None, None)
     assert lim.window(BASE) == 2
     assert lim.paused_for(BASE) == 0.0
+
+
+@pytest.mark.asyncio
+async def test_a_pause_longer_than_the_time_left_is_refused_at_once() -> None:
+    lim, clock = limiter()
+    await lim.before(BASE)
+    lim.after(BASE, 429, 30.0)
+    with pytest.raises(TimeoutError):
+        await lim.before(BASE, within=5.0)
+    assert clock.slept == []  # nothing was waited out for nothing
+    await lim.before(BASE, within=60.0)  # time enough: waits the pause, then goes
+    assert clock.now == pytest.approx(30.0)
+
+
+@pytest.mark.asyncio
+async def test_waiting_for_a_slot_ends_when_the_time_left_does() -> None:
+    lim, _ = limiter(ceiling=1)
+    await lim.before(BASE)
+    with pytest.raises(TimeoutError):
+        await lim.before(BASE, within=0.01)  # real time: the window never opens
+    lim.after(BASE, 204, None)
+    await asyncio.wait_for(lim.before(BASE, within=1.0), 1)
