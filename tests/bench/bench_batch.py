@@ -120,13 +120,14 @@ def rows(count: int) -> list[BatchRow]:
 
 
 async def through_engine(
-    server: Sandbox, count: int, concurrency: int, history_dir: Path
+    server: Sandbox, count: int, concurrency: int, history_dir: Path | None
 ) -> dict[str, Any]:
+    """The batch engine; `history_dir` None: without recording history."""
     urls = server.urls
     lwa = LwaClient(urls.token_url, "amzn1.application-oa2-client.sandbox", "sandbox-client-secret")
     settings = ApiSettings(endpoints={Region.NA: urls.na, Region.EU: urls.eu, Region.FE: urls.fe})
     limiter = Limiter(concurrency)
-    history = History(history_dir / "history.sqlite3")
+    history = History(history_dir / "history.sqlite3") if history_dir else None
     attempts = 0
 
     def counted(_: object) -> None:
@@ -149,7 +150,8 @@ async def through_engine(
         start, cpu = time.perf_counter(), time.process_time()
         results = await BatchRun(rows(count), service_for, concurrency=concurrency).run()
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    history.close()
+    if history is not None:
+        history.close()
     answered = sum(r.outcome in (Outcome.OK, Outcome.NOT_FOUND) for r in results)
     stats = limiter.stats(urls.na)
     return {
@@ -232,7 +234,7 @@ def main() -> None:
     parser.add_argument("--in-process", action="store_true", help="the sandbox in this process")
     args = parser.parse_args()
     with sandbox(args.in_process) as server, tempfile.TemporaryDirectory() as tmp:
-        clean_engine, clean_floor, clean_service = [], [], []
+        clean_engine, clean_floor, clean_service, clean_bare_engine = [], [], [], []
         for _ in range(args.rounds):  # interleaved so machine noise hits all alike
             clean_engine.append(
                 asyncio.run(through_engine(server, args.rows, args.concurrency, Path(tmp)))
@@ -256,6 +258,10 @@ def main() -> None:
     paired = [
         e["rows_per_s"] / f["rows_per_s"] for e, f in zip(clean_engine, clean_floor, strict=True)
     ]
+    no_history_paired = [
+        e["rows_per_s"] / f["rows_per_s"]
+        for e, f in zip(clean_bare_engine, clean_floor, strict=True)
+    ]
     service_paired = [
         s["rows_per_s"] / f["rows_per_s"] for s, f in zip(clean_service, clean_floor, strict=True)
     ]
@@ -271,6 +277,9 @@ def main() -> None:
                     "bare_httpx_best": floor,
                     "throughput_ratio_best": round(engine["rows_per_s"] / floor["rows_per_s"], 3),
                     "throughput_ratio_median_paired": round(statistics.median(paired), 3),
+                    "engine_without_history_ratio_median_paired": round(
+                        statistics.median(no_history_paired), 3
+                    ),
                     "service_layer_alone_ratio_median_paired": round(
                         statistics.median(service_paired), 3
                     ),
