@@ -234,13 +234,19 @@ def main() -> None:
     parser.add_argument("--in-process", action="store_true", help="the sandbox in this process")
     args = parser.parse_args()
     with sandbox(args.in_process) as server, tempfile.TemporaryDirectory() as tmp:
-        clean_engine, clean_floor, clean_service, clean_bare_engine = [], [], [], []
+        clean_engine: list[dict[str, Any]] = []
+        clean_floor: list[dict[str, Any]] = []
+        clean_service: list[dict[str, Any]] = []
+        clean_bare_engine: list[dict[str, Any]] = []
         for _ in range(args.rounds):  # interleaved so machine noise hits all alike
             clean_engine.append(
                 asyncio.run(through_engine(server, args.rows, args.concurrency, Path(tmp)))
             )
             clean_floor.append(asyncio.run(through_httpx(server, args.rows, args.concurrency)))
             clean_service.append(asyncio.run(through_service(server, args.rows, args.concurrency)))
+            clean_bare_engine.append(
+                asyncio.run(through_engine(server, args.rows, args.concurrency, None))
+            )
         fault = {
             "route": "get-enablement",
             "status": 429,
