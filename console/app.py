@@ -67,13 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Skill Enablement Console")
     app.setDesktopFileName(APP_NAME)  # Wayland finds the icon through the desktop entry
-    set_window_icon(app)
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when we are done
     settings = QSettings(settings_path(), QSettings.Format.IniFormat)
     window = MainWindow(None, settings, sandbox=args.sandbox)
     window.show()
     while not window.painted:  # paint first; the event loop machinery after
         app.processEvents()
+    set_window_icon(app)  # the SVG icon engine loads after the first frame, not before it
     bench = os.environ.get("SKILL_CONSOLE_EXIT_AFTER_FIRST_PAINT")  # the start-up benchmark
     if bench == "complete":  # ...until the log, shortcuts and all are there and drawn
         window.finish_start()
