@@ -13,6 +13,11 @@ DEBS=(
     libxcb-render0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1
     libwayland-client0 libwayland-cursor0 libwayland-egl1
 )
+# PyInstaller needs the interpreter's shared library; Debian ships it apart from python3.
+if libpython="$(python3 -c 'import sys; print("libpython%d.%d" % sys.version_info[:2])' 2>/dev/null)" &&
+    apt-cache show "$libpython" >/dev/null 2>&1; then
+    DEBS+=("$libpython")
+fi
 missing=()
 for deb in "${DEBS[@]}"; do
     dpkg-query -W -f '${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")

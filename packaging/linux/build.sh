@@ -71,7 +71,9 @@ find "$root/opt" -name 'lib*.so*' -printf '%f\n' | sort -u >"$work/bundled"
 for f in "${elves[@]}"; do
     readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
 done | sort -u | comm -23 - "$work/bundled" >"$work/from-system"
-packages_of() { while read -r so; do dpkg -S "*/$so" 2>/dev/null | cut -d: -f1; done | sort -u; }
+packages_of() { # sonames on stdin; a soname no package ships (ours) is skipped
+    while read -r so; do { dpkg -S "*/$so" 2>/dev/null || true; } | cut -d: -f1; done | sort -u
+}
 mapfile -t excluded < <(comm -23 <(packages_of <"$work/bundled") <(packages_of <"$work/from-system"))
 substvars="$(cd "$work/deb" && dpkg-shlibdeps -O --warnings=0 "${libdirs[@]}" \
     "${excluded[@]/#/-x}" -e "${elves[@]}" 2>"$work/shlibdeps.log")" || {
