@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 top="$PWD"
 log() { printf '\n== %s\n' "$*" >&2; }
-packaging/linux/build-deps.sh # what the build lacks, from Debian's archive (sudo if not root)
+bash packaging/linux/build-deps.sh # what the build lacks, from Debian's archive (sudo if not root)
 
 version="$(uv run --no-project python packaging/version.py)"
 arch="$(dpkg --print-architecture)"

@@ -36,7 +36,8 @@ Write-Host "== the bundle says it is $version"
 $said = (& dist\skill-console\skillctl.exe --version | Out-String).Trim()
 if ($said -ne "skillctl $version") { throw "skillctl --version says '$said', not 'skillctl $version'" }
 # skill-console.exe is a windowed program: no console, so judge it by its exit code.
-$test = Start-Process dist\skill-console\skill-console.exe -ArgumentList "--self-test" -Wait -PassThru
+$gui = Join-Path (Get-Location) "dist\skill-console\skill-console.exe"
+$test = Start-Process $gui -ArgumentList "--self-test" -Wait -PassThru
 if ($test.ExitCode -ne 0) { throw "skill-console --self-test exited $($test.ExitCode)" }
 
 $signing = [bool]$env:SKILL_CONSOLE_SIGN_PFX
