@@ -59,7 +59,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from console.ui.about import set_window_icon
     from console.ui.main_window import MainWindow
 
     existing = QApplication.instance()
@@ -73,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     while not window.painted:  # paint first; the event loop machinery after
         app.processEvents()
+    from console.ui.about import set_window_icon
+
     set_window_icon(app)  # the SVG icon engine loads after the first frame, not before it
     bench = os.environ.get("SKILL_CONSOLE_EXIT_AFTER_FIRST_PAINT")  # the start-up benchmark
     if bench == "complete":  # ...until the log, shortcuts and all are there and drawn

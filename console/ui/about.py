@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -32,6 +31,8 @@ def set_window_icon(app: QApplication) -> None:
 
 
 def about_text() -> str:
+    import platform
+
     from PySide6 import __version__ as pyside_version
 
     from console.version import version
