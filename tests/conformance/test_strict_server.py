@@ -161,7 +161,8 @@ def test_skillctl_says_not_enabled_with_the_message_and_exit_4(server: StrictSer
     server.script = lambda method, path: Answer(404, body({"code": "Q7-ZZ", "message": message}))
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
     environ |= {
-        "SKILL_CONSOLE_ENDPOINTS": f"na={server.url}/na,eu={server.url}/eu,fe={server.url}/fe",
+        # skillctl takes bare addresses only (no /na prefix); owner operations go to NA alone.
+        "SKILL_CONSOLE_ENDPOINTS": f"na={server.url},eu={server.url},fe={server.url}",
         "SKILL_CONSOLE_ACCESS_TOKEN": "Atza|strict",
     }
     done = subprocess.run(
