@@ -325,6 +325,8 @@ def _setting_value(key: str, value: object) -> str | None:
     if env in NUMBERS:
         return None if number_problem(env, value) else str(value)
     if key == "redirect_port":
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value)  # a quoted port, as quoted numbers are taken elsewhere
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535
         return str(value) if ok else None
     if not isinstance(value, str):
