@@ -264,3 +264,16 @@ def test_a_password_in_an_address_of_the_settings_file_is_not_printed(
     )
     text = refused(capsys, tripwire, [str(settings_file)])
     assert "pw-Zq81x" not in text and "user name or password" in text
+
+
+def test_an_unknown_sandbox_account_is_named_not_an_unexpected_failure(
+    settings_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tripwire: list[object],
+) -> None:
+    monkeypatch.setenv("SKILL_CONSOLE_SANDBOX_ACCOUNT", "nobody")
+    text = refused(
+        capsys, tripwire, ["SKILL_CONSOLE_SANDBOX_ACCOUNT"], "--sandbox", "status", SKILL
+    )
+    assert "developer" in text  # the accounts it could be
