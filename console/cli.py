@@ -123,6 +123,12 @@ def environment(opts: Options, account: str) -> Iterator[dict[str, str]]:
 
     account = env.get("SKILL_CONSOLE_SANDBOX_ACCOUNT", account)
     with SandboxServer(port_base=0) as server:
+        accounts = server.state.world.accounts
+        if account not in accounts:
+            raise ValidationError(
+                f"SKILL_CONSOLE_SANDBOX_ACCOUNT={account!r} is not a sandbox account",
+                hint=f"Use one of {', '.join(accounts)}, or unset it; nothing was sent.",
+            )
         for key in list(env):
             if key.startswith("SKILL_CONSOLE_") and key.endswith("_TOKEN"):
                 del env[key]
