@@ -46,11 +46,13 @@ from console.config import (
     RuntimeState,
     add_profile,
     api_settings,
+    history_retention_days,
     list_profiles,
     profile_env,
     valid_profile_name,
 )
 from console.services import ConsoleService
+from console.services.history import open_history
 from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_code
 from console.services.session import effective_env, login, logout, token_provider, whoami
 from console.streams import ensure_std_streams
@@ -293,9 +295,23 @@ async def _run_async(opts: Options, account: str, call: Operation) -> OperationR
             state = RuntimeState()
             memory = EndpointMemory(state.endpoints(), on_change=state.save_endpoints)
         listener = _verbose_listener if opts.verbose else None
-        async with ConsoleService(settings, tokens, on_attempt=listener, memory=memory) as svc:
-            svc.env = env  # type: ignore[attr-defined]  # for sandbox conveniences below
-            return await call(svc)
+        history = open_history(history_retention_days())
+        if history.notice:
+            click.echo(f"note: {history.notice}", err=True)
+        try:
+            async with ConsoleService(
+                settings,
+                tokens,
+                on_attempt=listener,
+                memory=memory,
+                history=history,
+                profile=opts.profile,
+                kind=kind,
+            ) as svc:
+                svc.env = env  # type: ignore[attr-defined]  # for sandbox conveniences below
+                return await call(svc)
+        finally:
+            history.close()
 
 
 def _verbose_listener(attempt: Attempt) -> None:
@@ -734,6 +750,11 @@ def sandbox_command(
             rotate_refresh_tokens=rotate_refresh_tokens,
         )
     )
+
+
+from console.cli_batch import register as _register_batch  # noqa: E402 (it needs `cli`)
+
+_register_batch(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

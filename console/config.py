@@ -432,3 +432,13 @@ def save_profiles(change: Callable[[dict[str, Any]], None], path: Path | None = 
     with os.fdopen(fd, "wb") as handle:
         tomli_w.dump(data, handle)
     Path(tmp).replace(target)
+
+
+def history_retention_days(path: Path | None = None) -> int | None:
+    """`[history] retention_days` in settings.toml (None: the default, 90; 0 keeps all)."""
+    try:
+        data = tomllib.loads((path or settings_path()).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    days = data.get("history", {}).get("retention_days") if isinstance(data, dict) else None
+    return days if isinstance(days, int) and not isinstance(days, bool) and days >= 0 else None

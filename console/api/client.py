@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -58,7 +58,7 @@ from console.api.retry import Action, Outcome, RetryPolicy, decide, parse_retry_
 from console.api.tls import shared_ssl_context
 from console.api.tokens import TokenProvider
 
-__all__ = ["ApiSettings", "AttemptListener", "SkillApiClient"]
+__all__ = ["ApiSettings", "AttemptListener", "RequestLimiter", "SkillApiClient"]
 
 USER_AGENT = "skill-enablement-console/0.1"
 DEADLINE_TEXT = "the time allowed for this action ran out"
@@ -74,6 +74,14 @@ class ApiSettings:
     @property
     def owner_endpoint(self) -> str:
         return self.endpoints[Region.NA].rstrip("/")
+
+
+class RequestLimiter(Protocol):
+    """Paces requests per endpoint (services.throttle.Limiter): awaited before each send."""
+
+    async def before(self, base: str) -> None: ...
+
+    def after(self, base: str, status: int | None, retry_after: float | None) -> None: ...
 
 
 @dataclass
@@ -118,8 +126,10 @@ class SkillApiClient:
         transport: httpx.AsyncBaseTransport | None = None,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        limiter: RequestLimiter | None = None,
     ) -> None:
         self.settings = settings
+        self.limiter = limiter
         self.tokens = tokens
         self.memory = memory or EndpointMemory()
         self._listeners: list[AttemptListener] = [on_attempt] if on_attempt else []
@@ -559,7 +569,7 @@ class SkillApiClient:
         url = base.rstrip("/") + path
         while True:
             tries += 1
-            reply, outcome, elapsed, started = await self._send(
+            reply, outcome, elapsed, started = await self._limited_send(
                 action, method, url, base, token, body
             )
             if reply.status is None and reply.sent:
@@ -705,6 +715,37 @@ class SkillApiClient:
         except ConsoleError as exc:
             exc.attempts, exc.endpoint = tuple(action.attempts), exc.endpoint or base
             raise
+
+    async def _limited_send(
+        self,
+        action: _Action,
+        method: str,
+        url: str,
+        base: str,
+        token: str,
+        body: dict[str, Any] | None,
+    ) -> tuple[_Reply, Outcome, float, datetime]:
+        """`_send`, paced by the shared limiter when there is one (a batch)."""
+        if self.limiter is None:
+            return await self._send(action, method, url, base, token, body)
+        try:
+            async with asyncio.timeout(max(0.0, action.remaining())):
+                await self.limiter.before(base)
+        except TimeoutError:
+            raise ThrottledError(
+                f"Not sent: {base} asked every request to wait longer than the time allowed "
+                "for this action",
+                endpoint=base,
+                attempts=action.attempts,
+            ) from None
+        outcome: Outcome | None = None
+        try:
+            sent = await self._send(action, method, url, base, token, body)
+            outcome = sent[1]
+            return sent
+        finally:
+            status = outcome.status if outcome else None
+            self.limiter.after(base, status, outcome.retry_after if outcome else None)
 
     def _raise_unless_done(self, reply: _Reply, action: _Action) -> None:
         if reply.action is not Action.DONE:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from console.api.client import ApiSettings, AttemptListener, SkillApiClient
+from console.api.client import ApiSettings, AttemptListener, RequestLimiter, SkillApiClient
 from console.api.models import OperationResult, Stage
-from console.api.regions import EndpointMemory
+from console.api.regions import EndpointMemory, region_of
 from console.api.tokens import TokenProvider
 from console.services.customers import CustomerService, Progress
+from console.services.history import History, recorded
 
 __all__ = ["ConsoleService", "CustomerService"]
 
@@ -29,25 +30,45 @@ class ConsoleService:
         on_attempt: AttemptListener | None = None,
         memory: EndpointMemory | None = None,
         poll_interval: float = 0.5,
+        limiter: RequestLimiter | None = None,
+        history: History | None = None,
+        profile: str = "default",
+        kind: str | None = None,
     ) -> None:
-        self.client = SkillApiClient(settings, tokens, on_attempt=on_attempt, memory=memory)
+        self.client = SkillApiClient(
+            settings, tokens, on_attempt=on_attempt, memory=memory, limiter=limiter
+        )
         self.customers = CustomerService(self.client, interval=poll_interval)
+        self.history = history  # each public use case below records its outcome here
+        self.profile = profile
+        self.kind = kind  # login kind (developer, customer), as history records it
 
+    def region_of(self, endpoint: str | None) -> str | None:
+        """The region (na, eu, fe) whose configured base URL is `endpoint`, if any."""
+        region = region_of(endpoint, self.client.settings.endpoints) if endpoint else None
+        return region.value if region else None
+
+    @recorded("status")
     async def check(self, skill_id: str, stage: str | Stage) -> OperationResult:
         return await self.client.get_enablement(skill_id, stage)
 
+    @recorded("enable")
     async def enable(self, skill_id: str, stage: str | Stage) -> OperationResult:
         return await self.client.enable(skill_id, stage)
 
+    @recorded("disable")
     async def disable(self, skill_id: str, stage: str | Stage) -> OperationResult:
         return await self.client.disable(skill_id, stage)
 
+    @recorded("customer-endpoint")
     async def find_endpoint(self) -> OperationResult:
         return await self.client.find_endpoint()
 
+    @recorded("customer-status")
     async def customer_status(self, skill_id: str) -> OperationResult:
         return await self.client.customer_status(skill_id)
 
+    @recorded("customer-enable")
     async def link(
         self,
         skill_id: str,
@@ -58,9 +79,11 @@ class ConsoleService:
     ) -> OperationResult:
         return await self.client.link(skill_id, stage, auth_code, redirect_uri, code_verifier)
 
+    @recorded("customer-disable")
     async def unlink(self, skill_id: str) -> OperationResult:
         return await self.client.unlink(skill_id)
 
+    @recorded("customer-enable")
     async def customer_enable(
         self,
         skill_id: str,
@@ -83,6 +106,7 @@ class ConsoleService:
             on_progress=on_progress,
         )
 
+    @recorded("customer-disable")
     async def customer_disable(
         self, skill_id: str, *, wait: bool = True, on_progress: Progress | None = None
     ) -> OperationResult:

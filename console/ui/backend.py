@@ -13,8 +13,9 @@ from console.api.errors import ConsoleError
 from console.api.regions import EndpointMemory, region_of
 from console.auth.lwa import LoginFlow, LoginKind
 from console.auth.tokens import TokenStore
-from console.config import RuntimeState, api_settings
+from console.config import RuntimeState, api_settings, history_retention_days
 from console.services import ConsoleService, session
+from console.services.history import History, open_history
 from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_code
 from console.ui.accounts import Account
 
@@ -59,6 +60,9 @@ class Backend:
             self.memory = EndpointMemory(state.endpoints(), on_change=state.save_endpoints)
         else:
             self.memory = EndpointMemory()
+        # Every action is recorded (services.history); `history.notice` is for the window to
+        # show once (moved aside, or off because the data directory cannot be written).
+        self.history: History | None = open_history(history_retention_days()) if persist else None
 
     @property
     def accounts(self) -> list[Account]:
@@ -104,7 +108,13 @@ class Backend:
                 on_store_error=self._keychain_failed,
             )
             self._services[account] = ConsoleService(
-                api_settings(env), tokens, on_attempt=self._emit, memory=self.memory
+                api_settings(env),
+                tokens,
+                on_attempt=self._emit,
+                memory=self.memory,
+                history=self.history,
+                profile=self.profile,
+                kind=self._kind(account),
             )
         return self._services[account]
 
@@ -181,6 +191,8 @@ class Backend:
         services, self._services = list(self._services.values()), {}
         for service in services:
             await service.aclose()
+        if self.history is not None:
+            self.history.close()
 
     async def _drop(self, account: str) -> None:
         service = self._services.pop(account, None)
