@@ -9,22 +9,24 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from console import APP_NAME
+from console.streams import ensure_std_streams
 
 SELF_TEST_SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
-FLAGS = ("--sandbox", "--self-test")
+FLAGS = ("--sandbox", "--self-test", "--version")
 SELF_TEST_TIMEOUT = 90.0  # a safety net: the Check action gives up after its own 60 s deadline
 
 
 class Options(NamedTuple):
     sandbox: bool
     self_test: bool
+    version: bool = False
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
     """The flags; argparse (a few ms of start-up) only for --help and mistakes."""
     args = list(sys.argv[1:] if argv is None else argv)
     if all(arg in FLAGS for arg in args):
-        return Options(sandbox="--sandbox" in args, self_test="--self-test" in args)
+        return Options("--sandbox" in args, "--self-test" in args, "--version" in args)
     import argparse
 
     parser = argparse.ArgumentParser(prog="skill-console", description=__doc__)
@@ -38,12 +40,19 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         action="store_true",
         help="one round trip against the embedded sandbox, then exit 0/1",
     )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     parsed = parser.parse_args(args)
-    return Options(sandbox=parsed.sandbox, self_test=parsed.self_test)
+    return Options(parsed.sandbox, parsed.self_test, parsed.version)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    ensure_std_streams()  # a windowed exe, a desktop launcher or `1>&- 2>&-`: no console
     args = parse_args(argv)
+    if args.version:
+        from console.version import version
+
+        print(f"skill-console {version()}")
+        return 0
     if args.self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never a window, whatever was inherited
         args = args._replace(sandbox=True)
@@ -56,12 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Skill Enablement Console")
+    app.setDesktopFileName(APP_NAME)  # Wayland finds the icon through the desktop entry
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when we are done
     settings = QSettings(settings_path(), QSettings.Format.IniFormat)
     window = MainWindow(None, settings, sandbox=args.sandbox)
     window.show()
     while not window.painted:  # paint first; the event loop machinery after
         app.processEvents()
+    from console.ui.about import set_window_icon
+
+    set_window_icon(app)  # the SVG icon engine loads after the first frame, not before it
     bench = os.environ.get("SKILL_CONSOLE_EXIT_AFTER_FIRST_PAINT")  # the start-up benchmark
     if bench == "complete":  # ...until the log, shortcuts and all are there and drawn
         window.finish_start()

@@ -55,6 +55,7 @@ from console.services import ConsoleService
 from console.services.history import open_history
 from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_code
 from console.services.session import effective_env, login, logout, token_provider, whoami
+from console.streams import ensure_std_streams
 
 STAGES = click.Choice(["development", "live"])
 NOT_FOUND_STATES = frozenset({NOT_ENABLED, "NO_ASSOCIATION", "DISABLED"})
@@ -124,6 +125,12 @@ def environment(opts: Options, account: str) -> Iterator[dict[str, str]]:
 
     account = env.get("SKILL_CONSOLE_SANDBOX_ACCOUNT", account)
     with SandboxServer(port_base=0) as server:
+        accounts = server.state.world.accounts
+        if account not in accounts:
+            raise ValidationError(
+                f"SKILL_CONSOLE_SANDBOX_ACCOUNT={account!r} is not a sandbox account",
+                hint=f"Use one of {', '.join(accounts)}, or unset it; nothing was sent.",
+            )
         for key in list(env):
             if key.startswith("SKILL_CONSOLE_") and key.endswith("_TOKEN"):
                 del env[key]
@@ -314,7 +321,23 @@ def _verbose_listener(attempt: Attempt) -> None:
 # --- commands -----------------------------------------------------------------------------
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from console.version import version
+
+        click.echo(f"skillctl {version()}")
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Print the version and exit.",
+)
 @click.option("--profile", default="default", show_default=True, help="Settings profile.")
 @click.option("--sandbox", is_flag=True, help="Start the embedded sandbox and use it.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
@@ -736,6 +759,7 @@ _register_batch(cli)
 
 def main(argv: list[str] | None = None) -> None:
     """skillctl; usage errors and surprises end as a message (JSON with --json), no traceback."""
+    ensure_std_streams()  # started with closed streams (a scheduler, `1>&- 2>&-`): no console
     args = sys.argv[1:] if argv is None else argv
     try:
         cli.main(args=args, prog_name="skillctl", standalone_mode=False)

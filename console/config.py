@@ -118,6 +118,15 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+_USERINFO = re.compile(r"(?<=//)[^/\s]*@")  # up to the last @ of the host part
+
+
+def shown(text: str) -> str:
+    """`text` (an address, or a setting that holds some) with any user:password@ hidden: a
+    refused address is named in the error, its credentials never are."""
+    return _USERINFO.sub("[redacted]@", text)
+
+
 def url_problem(url: str, *, base_only: bool = False) -> str | None:
     """Why `url` cannot be used as a service address (None if it can).
 
@@ -152,7 +161,7 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     problem = url_problem(url)
     if problem:
         raise ValidationError(
-            f"{ENV_PREFIX}{name}={url!r} is not usable: {problem}",
+            f"{ENV_PREFIX}{name}={shown(url)!r} is not usable: {problem}",
             hint=f"Set {ENV_PREFIX}{name} to an address such as {default}, or unset it; "
             "nothing was sent.",
         )
@@ -176,7 +185,7 @@ def parse_endpoints(raw: str) -> dict[Region, str]:
         )
         if not sep or region is None or problem:
             raise ValidationError(
-                f"{ENV_PREFIX}ENDPOINTS has a bad entry {part!r}: {problem or 'no = in it'}",
+                f"{ENV_PREFIX}ENDPOINTS has a bad entry {shown(part)!r}: {problem or 'no = in it'}",
                 hint="Use the form na=https://…,eu=https://…,fe=https://… (https, no path); "
                 "nothing was sent.",
             )
@@ -316,6 +325,8 @@ def _setting_value(key: str, value: object) -> str | None:
     if env in NUMBERS:
         return None if number_problem(env, value) else str(value)
     if key == "redirect_port":
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value)  # a quoted port, as quoted numbers are taken elsewhere
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535
         return str(value) if ok else None
     if not isinstance(value, str):
@@ -369,7 +380,7 @@ def profile_env(profile: str, path: Path | None = None) -> dict[str, str]:
         value = _setting_value(key, section[key])
         if value is None:
             raise ValidationError(
-                f"{key} = {section[key]!r} in [profiles.{profile}] of the settings file "
+                f"{key} = {shown(repr(section[key]))} in [profiles.{profile}] of the settings file "
                 f"{target} is not usable: {_setting_problem(key, section[key])}",
                 hint="Fix or remove that line; nothing was sent.",
             )

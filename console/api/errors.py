@@ -8,8 +8,7 @@ one, and the attempts made. No error text may ever contain a token, code or secr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from console.api.models import Attempt
@@ -33,8 +32,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(NamedTuple):  # not a dataclass: the window imports this before its first paint
     """One entry of SMAPI's `violations` list: what Amazon says must be fixed."""
 
     message: str

@@ -116,6 +116,9 @@ class SandboxServer:
             config = uvicorn.Config(
                 app,
                 lifespan="off",
+                # uvicorn's own config needs a console stream (a windowed app has none); its
+                # loggers propagate to whatever logging the host process set up instead.
+                log_config=None,
                 log_level="warning",
                 access_log=False,
                 timeout_graceful_shutdown=1,

@@ -166,6 +166,10 @@ class MainWindow(QMainWindow):
         menu.addAction(self.cancel_action)
         menu.addAction(self.quit_action)
         self.view_menu = self.menuBar().addMenu("&View")
+        self.about_action = QAction("&About Skill Console", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)  # macOS: the application menu
+        self.about_action.triggered.connect(self.show_about)
+        self.menuBar().addMenu("&Help").addAction(self.about_action)
 
     def _button(self, action: QAction) -> QPushButton:
         button = QPushButton(action.text())
@@ -292,6 +296,11 @@ class MainWindow(QMainWindow):
             # The log's visibility, size and place as left: once the dock is laid out, or
             # the layout's own first pass would undo it.
             QTimer.singleShot(0, self, lambda: self.restoreState(state))
+
+    def show_about(self) -> None:
+        from console.ui.about import show_about
+
+        show_about(self)
 
     def set_backend(self, backend: Backend | None) -> None:
         if backend is not None:

@@ -161,7 +161,7 @@ def test_skillctl_says_not_enabled_with_the_message_and_exit_4(server: StrictSer
     server.script = lambda method, path: Answer(404, body({"code": "Q7-ZZ", "message": message}))
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
     environ |= {
-        # Endpoints are bare addresses (no path); only NA answers the owner check.
+        # skillctl takes bare addresses only (no /na prefix); owner operations go to NA alone.
         "SKILL_CONSOLE_ENDPOINTS": f"na={server.url},eu={server.url},fe={server.url}",
         "SKILL_CONSOLE_ACCESS_TOKEN": "Atza|strict",
     }

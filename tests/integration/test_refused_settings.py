@@ -229,3 +229,51 @@ def test_a_redirect_port_out_of_range_is_refused_before_the_login_starts(
     monkeypatch.setenv("SKILL_CONSOLE_CLIENT_ID", "amzn1.application-oa2-client.x")
     monkeypatch.setenv("SKILL_CONSOLE_REDIRECT_PORT", port)
     refused(capsys, tripwire, ["SKILL_CONSOLE_REDIRECT_PORT"], "login", "--no-browser")
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SKILL_CONSOLE_ENDPOINTS", "na=https://me:pw-Zq81x@api.amazonalexa.com"),
+        ("SKILL_CONSOLE_LWA_TOKEN_URL", "https://me:pw-Zq81x@api.amazon.com/auth/o2/token"),
+        ("SKILL_CONSOLE_LWA_AUTHORIZE_URL", "https://me:pw-Zq81x@www.amazon.com/ap/oa"),
+    ],
+)
+def test_a_refused_address_with_a_password_in_it_does_not_print_the_password(
+    settings_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tripwire: list[object],
+    name: str,
+    value: str,
+    as_json: bool,
+) -> None:
+    monkeypatch.setenv(name, value)
+    args = ("--json", "status", SKILL) if as_json else ("status", SKILL)
+    text = refused(capsys, tripwire, [name], *args)
+    assert "pw-Zq81x" not in text and "user name or password" in text
+
+
+def test_a_password_in_an_address_of_the_settings_file_is_not_printed(
+    settings_file: Path, capsys: pytest.CaptureFixture[str], tripwire: list[object]
+) -> None:
+    settings_file.write_text(
+        '[profiles.default]\nendpoints = "na=https://me:pw-Zq81x@api.amazonalexa.com"\n'
+        'token_url = "https://me:pw-Zq81x@api.amazon.com/auth/o2/token"\n'
+    )
+    text = refused(capsys, tripwire, [str(settings_file)])
+    assert "pw-Zq81x" not in text and "user name or password" in text
+
+
+def test_an_unknown_sandbox_account_is_named_not_an_unexpected_failure(
+    settings_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tripwire: list[object],
+) -> None:
+    monkeypatch.setenv("SKILL_CONSOLE_SANDBOX_ACCOUNT", "nobody")
+    text = refused(
+        capsys, tripwire, ["SKILL_CONSOLE_SANDBOX_ACCOUNT"], "--sandbox", "status", SKILL
+    )
+    assert "developer" in text  # the accounts it could be
