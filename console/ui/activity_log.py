@@ -46,14 +46,14 @@ COLUMNS = (
     "Time",
     "Account",
     "Operation",
-    "Method",
-    "Status",
-    "Elapsed",
-    "Try",
-    "Decision",
-    "Host",
     "Skill",
     "Stage",
+    "Method",
+    "Status",
+    "Try",
+    "Decision",
+    "Elapsed",
+    "Host",
     "Path",
 )
 ACCOUNT, OPERATION = 1, 2  # hidden until a row with a context arrives
@@ -63,15 +63,15 @@ CONTEXT_COLUMNS = (ACCOUNT, OPERATION)
 SAMPLES = (
     "00:00:00",
     "default · developer",
-    "customer-endpoint",
-    "DELETE",
-    "no answer",
-    "99999 ms",
-    "Try",
-    "retry in 20.0 s (dropped)",
-    "api.eu.amazonalexa.com",
+    "customer-status",
     "amzn1.ask.skill.0000…0001",
     "development",
+    "DELETE",
+    "no answer",
+    "Try",
+    "retry in 20.0 s (dropped)",
+    "99999 ms",
+    "api.eu.amazonalexa.com",
 )
 DISPLAY_ROLE, TOOLTIP_ROLE = 0, 3  # Qt.ItemDataRole values
 FOLLOW_DECISIONS = ("retry", "refresh")  # the same request is sent again after these
@@ -162,14 +162,14 @@ def attempt_row(row: Row) -> list[str]:
         attempt.started_at.astimezone().strftime("%H:%M:%S"),
         account_text(row.context),
         row.context.operation if row.context else "",
-        attempt.method,
-        status,
-        f"{attempt.elapsed_ms:.0f} ms",
-        str(row.try_number),
-        decision,
-        attempt.host,
         skill,
         stage,
+        attempt.method,
+        status,
+        str(row.try_number),
+        decision,
+        f"{attempt.elapsed_ms:.0f} ms",
+        attempt.host,
         attempt.path,
     ]
 
@@ -451,6 +451,10 @@ class ActivityLog(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.table)
         self.table.addAction(self._copy_action())
+        chain = (self.filter, self.copy_button, self.export_button, self.clear_button)
+        for first, second in zip(chain, (*chain[1:], self.undo_button), strict=True):
+            QWidget.setTabOrder(first, second)  # as laid out: the bar, then the table
+        QWidget.setTabOrder(self.undo_button, self.table)
         undo = QAction("Undo clear", self)
         undo.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         undo.setShortcut(QKeySequence.StandardKey.Undo)  # in the log only: fields keep their own

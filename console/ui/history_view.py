@@ -8,6 +8,7 @@ selection and the current row on the same actions, wherever they move.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sqlite3
 from datetime import UTC, datetime
@@ -275,6 +276,19 @@ class HistoryView(QWidget):
         layout.addWidget(self.message)
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self.refresh)
+        chain = (
+            self.skill,
+            self.since_on,
+            self.since,
+            self.outcome,
+            self.text,
+            self.table,
+            self.rerun_button,
+            self.export_button,
+            self.refresh_button,
+        )
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)  # as laid out: filters, table, actions
         self._update_buttons()
         if not self.available:
             self._show_off()
