@@ -41,7 +41,7 @@ from console.services.sandbox_admin import (
 )
 from console.ui.palette import ERROR, tint
 
-__all__ = ["SandboxPanel", "sandbox_addresses"]
+__all__ = ["SandboxPanel", "sandbox_addresses", "sandbox_panel"]
 
 # The one-click faults: button text, tooltip, and how the spec is built from the settings.
 FAULT_BUTTONS: tuple[tuple[str, str, str], ...] = (
@@ -68,6 +68,11 @@ def sandbox_addresses(urls: Any) -> dict[str, str]:
         "FE endpoint": urls.fe,
         "Partner OAuth": urls.partner,
     }
+
+
+def sandbox_panel(urls: Any, parent: QWidget | None = None) -> SandboxPanel:
+    """The panel for a running sandbox, from its SandboxUrls (`server.urls`)."""
+    return SandboxPanel(SandboxAdmin(urls.admin), sandbox_addresses(urls), parent)
 
 
 class SandboxPanel(QWidget):

@@ -312,3 +312,36 @@ def test_clearing_the_filter_keeps_the_current_row_in_view(qtbot: Any) -> None:
 def test_mnemonics_are_unique_in_the_log(dock: ActivityLog) -> None:
     click_keys = mnemonics(dock)
     assert len(click_keys) == len(set(click_keys)), click_keys
+
+
+async def test_a_batch_marks_each_rows_attempts_with_its_own_question(qtbot: Any) -> None:
+    """The wiring the window uses: `on_start` sets the row as the context in the row's task,
+    so attempts of rows running side by side each name their own question."""
+    import asyncio
+
+    from console.api.models import OperationResult
+    from console.services.batch import BatchRun
+    from console.ui.activity_log import current_context
+
+    dock = ActivityLog()
+    qtbot.addWidget(dock)
+
+    class Service:
+        async def check(self, skill_id: str, stage: str) -> OperationResult:
+            await asyncio.sleep(0)  # interleave the rows
+            url = f"{NA}/v1/skills/{skill_id}/stages/{stage}/enablement"
+            dock.add(Attempt("GET", url, 204, 1.0, 1, "done", datetime.now(UTC)))
+            return OperationResult("status", skill_id, stage, "ENABLED")
+
+        def region_of(self, endpoint: str | None) -> str | None:
+            return None
+
+    async def service_for(row: BatchRow) -> Any:
+        return Service()
+
+    rows = [BatchRow(n, "status", f"skill-{n}", "live", profile=f"p{n}") for n in range(1, 5)]
+    run = BatchRun(rows, service_for, concurrency=4, on_start=current_context.set)
+    await run.run()
+    named = {(cell(dock, r, "Account"), cell(dock, r, "Skill")) for r in range(4)}
+    assert named == {(f"p{n} · developer", f"skill-{n}") for n in range(1, 5)}
+    assert current_context.get() is None  # the test's own context is untouched

@@ -13,14 +13,14 @@ from PySide6.QtWidgets import QPushButton
 
 from console.services.sandbox_admin import FaultSpec, SandboxAdmin
 from console.ui.palette import ERROR
-from console.ui.sandbox_panel import SandboxPanel, sandbox_addresses
+from console.ui.sandbox_panel import SandboxPanel, sandbox_addresses, sandbox_panel
 from tests.gui.colours import text_colour
 from tests.gui.mnemonics import mnemonics
 
 
 @pytest.fixture
 def panel(sandbox: Any, qtbot: Any, qloop: Any) -> Iterator[SandboxPanel]:
-    panel = SandboxPanel(SandboxAdmin(sandbox.urls.admin), sandbox_addresses(sandbox.urls))
+    panel = sandbox_panel(sandbox.urls)  # as the app builds it
     qtbot.addWidget(panel)
     panel.resize(900, 500)
     yield panel  # shown by `press`, on the test's loop (showing starts a read of the faults)
