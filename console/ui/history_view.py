@@ -12,6 +12,7 @@ import itertools
 import os
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -20,7 +21,6 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
@@ -83,7 +83,7 @@ EXPORT_FIELDS = (
     "attempts",
     "batch_id",
 )
-ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1  # the HistoryEntry behind a row, through the proxy
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1  # the HistoryEntry behind a row
 OUTCOMES = (("Any outcome", None), ("ok", "ok"), ("failed", "failed"), ("cancelled", "cancelled"))
 DEBOUNCE_MS = 250  # typing in a filter box reads once, after a pause
 Index = QModelIndex | QPersistentModelIndex
@@ -100,13 +100,30 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _shown(n: int) -> str:
+    return "no rows" if n == 0 else "the 1 shown row" if n == 1 else f"all {n} shown rows"
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
 class HistoryModel(QAbstractTableModel):
-    """History entries as rows (newest first, as read)."""
+    """History entries as rows (newest first, as read); sorts itself in Python, which is much
+    cheaper than a sort proxy asking Python for every cell on each reset."""
 
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[HistoryEntry] = []
         self._cells: list[list[str]] = []
+        self._order: tuple[int, Qt.SortOrder] | None = None
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -117,15 +134,12 @@ class HistoryModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
-        entry = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._cells[index.row()][index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(entry, COLUMNS[index.column()][1])
+            return _tooltip(self._rows[index.row()], COLUMNS[index.column()][1])
         if role == ENTRY_ROLE:
-            return entry
-        if role == Qt.ItemDataRole.UserRole:  # the sort key: ISO time sorts as text
-            return getattr(entry, COLUMNS[index.column()][1]) or ""
+            return self._rows[index.row()]
         return None
 
     def headerData(
@@ -135,14 +149,40 @@ class HistoryModel(QAbstractTableModel):
             return COLUMNS[section][0]
         return None
 
-    def set_entries(self, entries: list[HistoryEntry]) -> None:
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._order = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._apply_order()
+        self.layoutChanged.emit()
+
+    def _apply_order(self) -> None:
+        if self._order is None or not self._rows:
+            return
+        column, order = self._order
+        name = COLUMNS[column][1]
+        # ISO times sort as text; ties keep the read order (newest first).
+        ranked = sorted(
+            range(len(self._rows)),
+            key=lambda i: str(getattr(self._rows[i], name) or ""),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
+        self._rows = [self._rows[i] for i in ranked]
+        self._cells = [self._cells[i] for i in ranked]
+
+    def set_rows(self, entries: list[HistoryEntry], cells: list[list[str]]) -> None:
         self.beginResetModel()
-        self._rows = list(entries)
-        self._cells = [_cells(e) for e in self._rows]
+        self._rows, self._cells = list(entries), list(cells)
+        self._apply_order()
         self.endResetModel()
+
+    def set_entries(self, entries: list[HistoryEntry]) -> None:
+        self.set_rows(entries, [_cells(e) for e in entries])
 
     def entries(self) -> list[HistoryEntry]:
         return list(self._rows)
+
+    def entry(self, row: int) -> HistoryEntry:
+        return self._rows[row]
 
 
 def _cells(entry: HistoryEntry) -> list[str]:
@@ -151,6 +191,12 @@ def _cells(entry: HistoryEntry) -> list[str]:
         value = getattr(entry, name)
         cells.append(local_time(value) if name == "at" else "" if value is None else str(value))
     return cells
+
+
+def load(path: Path, wanted: HistoryFilter) -> tuple[list[HistoryEntry], list[list[str]]]:
+    """Read and render the cells, both in the worker thread: the UI thread only swaps them in."""
+    entries = search(path, wanted)
+    return entries, [_cells(e) for e in entries]
 
 
 def _tooltip(entry: HistoryEntry, column: str) -> str:
@@ -230,11 +276,8 @@ class HistoryView(QWidget):
         self.truncated = False
         self._shown_once = False
         self.model = HistoryModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setAccessibleName("History")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
@@ -391,14 +434,19 @@ class HistoryView(QWidget):
         self.message.setText(text)
 
     def _selected_rows(self) -> list[int]:
-        """Selected proxy rows, in the table's order."""
-        return sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        """Selected rows, in the table's order (whole ranges: no index per cell)."""
+        rows: set[int] = set()
+        selection = self.table.selectionModel().selection()
+        for n in range(selection.size()):
+            span = selection.at(n)
+            rows.update(range(span.top(), span.bottom() + 1))
+        return sorted(rows)
 
     def selected_entries(self) -> list[HistoryEntry]:
-        return [self.proxy.index(r, 0).data(ENTRY_ROLE) for r in self._selected_rows()]
+        return [self.model.entry(r) for r in self._selected_rows()]
 
     def shown_entries(self) -> list[HistoryEntry]:
-        return [self.proxy.index(r, 0).data(ENTRY_ROLE) for r in range(self.proxy.rowCount())]
+        return self.model.entries()
 
     def export_scope(self) -> tuple[list[HistoryEntry], str]:
         """What Export takes and how to say it: the selection if any, else every shown row."""
@@ -406,7 +454,13 @@ class HistoryView(QWidget):
         if chosen:
             return chosen, _plural(len(chosen), "selected row")
         shown = self.shown_entries()
-        return shown, f"all {_plural(len(shown), 'shown row')}"
+        return shown, _shown(len(shown))
+
+    def scope_text(self) -> str:
+        selected = len(self._selected_rows())
+        if selected:
+            return _plural(selected, "selected row")
+        return _shown(self.model.rowCount())
 
     @Slot()
     def _update_buttons(self) -> None:
@@ -415,9 +469,8 @@ class HistoryView(QWidget):
         self.rerun_button.setText(
             f"&Re-run {selected} selected" if selected else "&Re-run selected"
         )
-        _, scope = self.export_scope()
-        self.export_button.setText(f"E&xport {scope}…")
-        self.export_button.setEnabled(self.available and self.proxy.rowCount() > 0)
+        self.export_button.setText(f"E&xport {self.scope_text()}…")
+        self.export_button.setEnabled(self.available and self.model.rowCount() > 0)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -449,23 +502,25 @@ class HistoryView(QWidget):
             wanted = self.current_filter()
             self.history.flush()  # rows of this turn first (a commit, on the writer's thread)
             try:
-                entries = await asyncio.to_thread(search, self.history.path, wanted)
+                entries, cells = await asyncio.to_thread(load, self.history.path, wanted)
             except sqlite3.Error as exc:
                 self._say(
                     f"The history could not be read ({exc}). Try Refresh; if it keeps "
                     "failing, restart the app.",
                     error=True,
                 )
-                self.loaded.emit(self.proxy.rowCount())
+                self.loaded.emit(self.model.rowCount())
                 return
             if not self._again:
                 break
-        self._show(entries, wanted)
+        self._show(entries, cells, wanted)
 
-    def _show(self, entries: list[HistoryEntry], wanted: HistoryFilter) -> None:
+    def _show(
+        self, entries: list[HistoryEntry], cells: list[list[str]], wanted: HistoryFilter
+    ) -> None:
         selected = set(self.selected_entries())
         current = self.table.currentIndex().data(ENTRY_ROLE)
-        self.model.set_entries(entries)
+        self.model.set_rows(entries, cells)
         self._restore(selected, current)
         self.truncated = len(entries) >= wanted.limit
         more = f" (the newest {wanted.limit}; narrow the filter)" if self.truncated else ""
@@ -477,18 +532,17 @@ class HistoryView(QWidget):
         """Select the same actions again after a read, and keep the current one in view."""
         if not selected and current is None:
             return
+        rows = self.model.entries()
+        chosen = [i for i, e in enumerate(rows) if e in selected]
         selection = QItemSelection()
-        current_index = QModelIndex()
-        for row in range(self.proxy.rowCount()):
-            index = self.proxy.index(row, 0)
-            entry = index.data(ENTRY_ROLE)
-            if entry in selected:
-                selection.select(index, index)
-            if entry == current:
-                current_index = index
+        last = len(COLUMNS) - 1
+        for first, end in _runs(chosen):  # one range per run of rows, not one per row
+            selection.select(self.model.index(first, 0), self.model.index(end, last))
         model = self.table.selectionModel()
         flags = QItemSelectionModel.SelectionFlag
         model.select(selection, flags.ClearAndSelect | flags.Rows)
+        found = next((i for i, e in enumerate(rows) if e == current), None)
+        current_index = self.model.index(found, 0) if found is not None else QModelIndex()
         if current_index.isValid():
             model.setCurrentIndex(current_index, flags.NoUpdate)
             self.table.scrollTo(current_index)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QPushButton
 
 from console.services.batch import BatchRow
 from console.services.history import History, HistoryEntry
-from console.ui.history_view import HistoryView
+from console.ui.history_view import COLUMNS, HistoryView
 from console.ui.palette import ERROR
 from tests.gui.colours import text_colour
 from tests.gui.mnemonics import mnemonics
@@ -81,7 +81,7 @@ def operations(view: HistoryView) -> list[str]:
 def select(view: HistoryView, *rows: int) -> None:
     flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
     for row in rows:
-        view.table.selectionModel().select(view.proxy.index(row, 0), flags)
+        view.table.selectionModel().select(view.model.index(row, 0), flags)
 
 
 async def test_rows_are_newest_first_and_the_filters_narrow_them(view: HistoryView) -> None:
@@ -114,7 +114,7 @@ async def test_new_rows_arrive_and_the_selection_stays_on_its_actions(
 ) -> None:
     await shown(view)
     select(view, 1)  # customer-status
-    view.table.setCurrentIndex(view.proxy.index(1, 0))
+    view.table.setCurrentIndex(view.model.index(1, 0))
     history.record(entry(0, "status", SKILL_B))
     history.record(entry(1, "status", SKILL_A))
     view.notify_changed()
@@ -204,3 +204,14 @@ async def test_tab_leaves_the_table_and_mnemonics_are_unique(view: HistoryView, 
     keys = mnemonics(view)
     assert len(keys) == len(set(keys)), keys
     assert all(isinstance(b, QPushButton) for b in (view.rerun_button, view.export_button))
+
+
+async def test_a_header_click_sorts_and_a_new_read_keeps_that_order(view: HistoryView) -> None:
+    await shown(view)
+    column = next(i for i, (title, _) in enumerate(COLUMNS) if title == "Operation")
+    view.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+    expected = ["customer-enable", "customer-status", "disable", "enable", "status"]
+    assert operations(view) == expected
+    view.refresh()
+    await view.wait_idle()
+    assert operations(view) == expected
