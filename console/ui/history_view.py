@@ -407,6 +407,22 @@ class HistoryView(QWidget):
     def available(self) -> bool:
         return self.history is not None and self.history.enabled
 
+    def set_history(self, history: History | None) -> None:
+        """Another backend's history (the window switched sandbox/profile): read it afresh."""
+        self.history = history
+        self.model.set_rows([], [])
+        for widget in (self.skill, self.since_on, self.outcome, self.text, self.refresh_button):
+            widget.setEnabled(True)
+        if not self.available:
+            self._show_off()
+            return
+        self._say("")
+        self._update_buttons()
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._shown_once = False  # read when next shown
+
     def _show_off(self) -> None:
         if self.history is None:
             text = "History is not kept in this session (the sandbox keeps nothing on disk)."
@@ -496,14 +512,18 @@ class HistoryView(QWidget):
         self.task = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
-        assert self.history is not None
         while True:
+            history = self.history
+            if history is None or not history.enabled:
+                return  # switched to no history meanwhile: set_history said so
             self._again = False
             wanted = self.current_filter()
-            self.history.flush()  # rows of this turn first (a commit, on the writer's thread)
+            history.flush()  # rows of this turn first (a commit, on the writer's thread)
             try:
-                entries, cells = await asyncio.to_thread(load, self.history.path, wanted)
+                entries, cells = await asyncio.to_thread(load, history.path, wanted)
             except sqlite3.Error as exc:
+                if history is not self.history:
+                    continue  # a read of a history no longer shown: its error is not news
                 self._say(
                     f"The history could not be read ({exc}). Try Refresh; if it keeps "
                     "failing, restart the app.",
@@ -511,7 +531,8 @@ class HistoryView(QWidget):
                 )
                 self.loaded.emit(self.model.rowCount())
                 return
-            if not self._again:
+            # The filter or the history changed while reading: that answer is stale.
+            if not self._again and history is self.history:
                 break
         self._show(entries, cells, wanted)
 

@@ -194,6 +194,22 @@ def test_history_off_is_said(tmp_path: Path, qtbot: Any) -> None:
     assert "not kept" in none.message.text()
 
 
+async def test_another_backends_history_is_read_afresh(view: HistoryView, tmp_path: Path) -> None:
+    await shown(view)
+    other = History(tmp_path / "other.sqlite3")
+    other.record(entry(3, "customer-endpoint", None))
+    try:
+        view.refresh()  # a read of the first history is out…
+        view.set_history(other)  # …when the window switches: its answer must not show
+        await view.wait_idle()
+        assert operations(view) == ["customer-endpoint"]
+        view.set_history(None)
+        assert view.shown_entries() == [] and "not kept" in view.message.text()
+        assert not view.export_button.isEnabled()
+    finally:
+        other.close()
+
+
 async def test_tab_leaves_the_table_and_mnemonics_are_unique(view: HistoryView, qtbot: Any) -> None:
     await shown(view)
     view.activateWindow()
