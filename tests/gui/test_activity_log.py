@@ -17,10 +17,19 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QFileDialog, QLineEdit, QPushButton
 
 from console.api.models import Attempt
-from console.ui.activity_log import ActivityLog
+from console.services.batch import BatchRow
+from console.ui.activity_log import (
+    COLUMNS,
+    TOOLTIP_ROLE,
+    ActivityLog,
+    AttemptContext,
+    attempt_context,
+    to_csv,
+)
 from console.ui.main_window import MainWindow
 from console.ui.palette import ERROR
 from tests.gui.colours import text_colour
+from tests.gui.mnemonics import mnemonics
 from tests.sandbox_client import SKILL_TRIVIA
 
 NA, EU = "https://api.amazonalexa.com", "https://api.eu.amazonalexa.com"
@@ -48,7 +57,9 @@ def dock(qtbot: Any) -> Iterator[ActivityLog]:
 
 def click(dock: ActivityLog, label: str, qtbot: Any) -> None:
     """Press the dock's button labelled `label`, as a user would."""
-    button = next(b for b in dock.findChildren(QPushButton) if b.text().replace("&", "") == label)
+    button = next(
+        b for b in dock.findChildren(QPushButton) if b.text().replace("&", "").startswith(label)
+    )
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
@@ -61,7 +72,7 @@ def test_copy_takes_only_the_rows_the_filter_shows(dock: ActivityLog, qtbot: Any
     qtbot.keyClicks(dock.filter, "api.amazonalexa")  # NA only
     click(dock, "Copy", qtbot)
     assert csv_statuses(clipboard.text()) == ["503", "204"]
-    assert dock.message.text().startswith("Copied 2 rows as CSV")
+    assert dock.message.text().startswith("Copied all 2 shown rows as CSV")
     assert "api.amazonalexa" in dock.message.text()
 
     clipboard.setText("untouched")
@@ -90,7 +101,7 @@ def test_export_writes_only_the_shown_rows_and_confirms(dock: ActivityLog, tmp_p
     rows = json.loads(target.read_text())
     assert [r["status"] for r in rows] == [400]
     assert ok is True
-    assert dock.message.text().startswith(f"Exported 1 attempt as JSON to {target}")
+    assert dock.message.text().startswith(f"Exported the 1 shown row as JSON to {target}")
     assert text_colour(dock.message) != ERROR  # not styled as an error
 
 
@@ -122,7 +133,7 @@ def test_a_failed_export_leaves_the_old_file_whole(
 def test_the_chosen_filter_decides_suffix_and_format(
     dock: ActivityLog, qtbot: Any, tmp_path: Path
 ) -> None:
-    click(dock, "Export…", qtbot)
+    click(dock, "Export", qtbot)
     box = dock.findChild(QFileDialog)
     assert box is not None and box.isVisible()
     box.setDirectory(str(tmp_path))
@@ -139,10 +150,10 @@ def test_the_chosen_filter_decides_suffix_and_format(
     written = tmp_path / "bare-name.json"
     assert [p.name for p in tmp_path.iterdir()] == ["bare-name.json"]
     assert len(json.loads(written.read_text())) == 3
-    assert dock.message.text().startswith(f"Exported 3 attempts as JSON to {written}")
+    assert dock.message.text().startswith(f"Exported all 3 shown rows as JSON to {written}")
 
     # An explicit suffix wins over the filter: .csv under JSON is written as CSV.
-    click(dock, "Export…", qtbot)
+    click(dock, "Export", qtbot)
     name.clear()
     qtbot.keyClicks(name, "typed.csv")
     buttons.button(QDialogButtonBox.StandardButton.Save).click()
@@ -151,7 +162,7 @@ def test_the_chosen_filter_decides_suffix_and_format(
 
 def test_export_with_nothing_shown_says_so_instead_of_asking(dock: ActivityLog, qtbot: Any) -> None:
     dock.filter.setText("no such host")
-    click(dock, "Export…", qtbot)
+    click(dock, "Export", qtbot)
     box = dock.findChild(QFileDialog)
     assert box is None or not box.isVisible()
     assert dock.message.text() == "Nothing to export: no row matches the filter."
@@ -172,4 +183,165 @@ async def test_user_filters_the_live_log_and_copies(window: MainWindow, qtbot: A
     log.filter.clear()
     click(log, "Copy", qtbot)
     assert len(csv_statuses(QGuiApplication.clipboard().text())) == total
-    assert log.message.text() == f"Copied {total} row{'s' if total != 1 else ''} as CSV."
+    scope = f"all {total} shown rows" if total > 1 else "the 1 shown row"
+    assert log.message.text() == f"Copied {scope} as CSV."
+
+
+# --- issue 10: Tab, columns, tries, wording, context, Clear + Undo ----------------------------
+
+SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
+SKILL_PATH = f"/v1/skills/{SKILL}/stages/development/enablement"
+
+
+def cell(dock: ActivityLog, row: int, column: str) -> str:
+    return str(dock.proxy.index(row, COLUMNS.index(column)).data())
+
+
+def settle_buttons(dock: ActivityLog, qtbot: Any) -> None:
+    """The button texts follow the rows once per turn of the loop."""
+    qtbot.waitUntil(lambda: not dock._scope_pending)
+
+
+def test_tab_leaves_the_table_without_selecting(dock: ActivityLog, qtbot: Any) -> None:
+    qtbot.waitExposed(dock)
+    dock.activateWindow()
+    dock.table.setFocus()
+    qtbot.waitUntil(dock.table.hasFocus)
+    qtbot.keyClick(dock.table, Qt.Key.Key_Tab)
+    assert not dock.table.hasFocus()
+    assert not dock.table.selectionModel().hasSelection()
+
+
+def test_buttons_say_what_copy_and_export_take(dock: ActivityLog, qtbot: Any) -> None:
+    settle_buttons(dock, qtbot)
+    assert dock.export_button.text() == "E&xport all 3 shown rows…"
+    assert dock.copy_button.text() == "Cop&y all 3 shown rows"
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    dock.table.selectionModel().select(dock.proxy.index(1, 0), flags)
+    settle_buttons(dock, qtbot)
+    assert dock.export_button.text() == "E&xport 1 selected row…"
+    dock.table.clearSelection()
+    dock.filter.setText("eu.amazonalexa")
+    settle_buttons(dock, qtbot)
+    assert dock.export_button.text() == "E&xport the 1 shown row…"
+
+
+def test_try_counts_per_request_and_a_lost_answer_is_said_in_full(qtbot: Any) -> None:
+    dock = ActivityLog()
+    qtbot.addWidget(dock)
+    at = datetime.now(UTC)
+    dropped = "the connection was dropped before an answer came back"
+    for row in (
+        Attempt("GET", NA + SKILL_PATH, 503, 5.0, 1, "retry in 0.1 s", at),
+        Attempt("GET", NA + SKILL_PATH, None, 5.0, 2, "next endpoint", at, error=dropped),
+        Attempt("GET", EU + SKILL_PATH, 204, 5.0, 3, "done", at),
+    ):
+        dock.add(row)
+    assert [cell(dock, r, "Try") for r in range(3)] == ["1", "2", "1"]  # EU: its own first try
+    assert cell(dock, 1, "Status") == "no answer"
+    assert dropped in cell(dock, 1, "Decision")
+    assert dropped in str(dock.proxy.index(1, 0).data(TOOLTIP_ROLE))
+    assert (cell(dock, 0, "Skill"), cell(dock, 0, "Stage")) == (SKILL, "development")
+    rows = list(csv.DictReader(io.StringIO(to_csv(dock.selected_rows()))))
+    assert [(r["attempt"], r["try"]) for r in rows] == [("1", "1"), ("2", "2"), ("3", "1")]
+
+
+def test_exports_name_the_account_operation_skill_and_stage(qtbot: Any, tmp_path: Path) -> None:
+    dock = ActivityLog()
+    qtbot.addWidget(dock)
+    at = datetime.now(UTC)
+    assert dock.table.isColumnHidden(COLUMNS.index("Account"))
+    dock.add(Attempt("POST", "https://api.amazon.com/auth/o2/token", 200, 3.0, 1, "done", at))
+    question = BatchRow(1, "status", SKILL, "live", profile="support")
+    with attempt_context(question):  # as the window wraps an operation
+        dock.add(Attempt("GET", NA + PATH, 404, 9.0, 1, "done", at))
+    dock.add(
+        Attempt("GET", NA + PATH, 204, 9.0, 1, "done", at),
+        context=AttemptContext("default", "customer", "customer-status", SKILL, None),
+    )
+    assert not dock.table.isColumnHidden(COLUMNS.index("Account"))
+    assert cell(dock, 1, "Account") == "support · developer"
+    assert cell(dock, 1, "Operation") == "status"
+    target = tmp_path / "log.json"
+    assert dock.export_to(str(target))
+    data = json.loads(target.read_text())
+    assert data[0]["profile"] is None and data[0]["operation"] is None  # not known: not invented
+    assert {k: data[1][k] for k in ("profile", "kind", "operation", "skill_id", "stage")} == {
+        "profile": "support",
+        "kind": "developer",
+        "operation": "status",
+        "skill_id": SKILL,
+        "stage": "live",
+    }
+    assert data[2]["operation"] == "customer-status" and data[2]["kind"] == "customer"
+
+
+def test_clear_can_be_undone(dock: ActivityLog, qtbot: Any) -> None:
+    click(dock, "Clear", qtbot)
+    assert dock.model.rowCount() == 0
+    assert dock.undo_button.isVisible()
+    assert dock.message.text() == "Cleared 3 rows. Undo clear (Ctrl+Z in the log) brings them back."
+    dock.add(attempt(NA, 200, 1, "done"))  # logged after the clear
+    dock.table.setFocus()
+    qtbot.keyClick(dock.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert csv_statuses(to_csv(dock.model.rows())) == ["503", "400", "204", "200"]
+    assert not dock.undo_button.isVisible()
+    assert dock.message.text() == "Brought back 3 rows."
+    click(dock, "Clear", qtbot)
+    click(dock, "Undo clear", qtbot)  # the button does the same
+    assert dock.model.rowCount() == 4
+
+
+def test_clearing_the_filter_keeps_the_current_row_in_view(qtbot: Any) -> None:
+    dock = ActivityLog()
+    qtbot.addWidget(dock)
+    dock.resize(900, 300)
+    dock.show()
+    qtbot.waitExposed(dock)
+    for n in range(300):
+        dock.add(attempt(EU if n == 40 else NA, 200 if n != 40 else 400, 1, "done"))
+    dock.filter.setText("eu.amazonalexa")
+    dock.table.setCurrentIndex(dock.proxy.index(0, 0))  # the one EU row: log row 40
+    dock.filter.clear()
+    current = dock.table.currentIndex()
+    assert current.row() == 40
+    viewport = dock.table.viewport().rect()
+    assert viewport.intersects(dock.table.visualRect(current))
+
+
+def test_mnemonics_are_unique_in_the_log(dock: ActivityLog) -> None:
+    click_keys = mnemonics(dock)
+    assert len(click_keys) == len(set(click_keys)), click_keys
+
+
+async def test_a_batch_marks_each_rows_attempts_with_its_own_question(qtbot: Any) -> None:
+    """The wiring the window uses: `on_start` sets the row as the context in the row's task,
+    so attempts of rows running side by side each name their own question."""
+    import asyncio
+
+    from console.api.models import OperationResult
+    from console.services.batch import BatchRun
+    from console.ui.activity_log import current_context
+
+    dock = ActivityLog()
+    qtbot.addWidget(dock)
+
+    class Service:
+        async def check(self, skill_id: str, stage: str) -> OperationResult:
+            await asyncio.sleep(0)  # interleave the rows
+            url = f"{NA}/v1/skills/{skill_id}/stages/{stage}/enablement"
+            dock.add(Attempt("GET", url, 204, 1.0, 1, "done", datetime.now(UTC)))
+            return OperationResult("status", skill_id, stage, "ENABLED")
+
+        def region_of(self, endpoint: str | None) -> str | None:
+            return None
+
+    async def service_for(row: BatchRow) -> Any:
+        return Service()
+
+    rows = [BatchRow(n, "status", f"skill-{n}", "live", profile=f"p{n}") for n in range(1, 5)]
+    run = BatchRun(rows, service_for, concurrency=4, on_start=current_context.set)
+    await run.run()
+    named = {(cell(dock, r, "Account"), cell(dock, r, "Skill")) for r in range(4)}
+    assert named == {(f"p{n} · developer", f"skill-{n}") for n in range(1, 5)}
+    assert current_context.get() is None  # the test's own context is untouched
