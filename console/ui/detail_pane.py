@@ -68,6 +68,8 @@ def cell_text(key: CellKey, cell: Cell, places: dict[str, str]) -> str:
             lines.append(f"  What to do: {result.hint}")
         if result.error is not None:
             lines += [f"  • {v.message}" for v in result.error.violations]
+        if result.result is not None:
+            lines += [f"  Note: {note}" for note in result.result.notes]
         if result.request_id:
             lines.append(f"  Request id: {result.request_id}")
     if cell.attempts:

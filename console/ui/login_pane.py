@@ -57,7 +57,7 @@ class LoginPane(QGroupBox):
         self.fixed = False  # sandbox: demo accounts, no profile management
         self.outside_busy = False  # the window runs an operation: profiles must not change
         self._was_busy = False
-        self.new_profile = QPushButton("&New…")
+        self.new_profile = QPushButton("Ne&w…")
         self.new_profile.setToolTip("Create a profile (another account's settings and login)")
         self.rename_profile = QPushButton("Rena&me…")
         self.rename_profile.setToolTip("Rename this profile (its login moves with it)")
@@ -116,7 +116,7 @@ class LoginPane(QGroupBox):
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.url.text()))
         self.paste = QLineEdit(placeholderText="…or paste the address the browser ended on")
         self.paste.setAccessibleName("Pasted redirect address")
-        use = QPushButton("Use t&his address")
+        use = QPushButton("Use this address")
         use.clicked.connect(self.use_pasted)
         self.paste.returnPressed.connect(self.use_pasted)
         cancel = QPushButton("Cancel")
@@ -232,7 +232,13 @@ class LoginPane(QGroupBox):
                 "address the browser ends on."
             )
         elif flow.browser_opened:
-            text = "Waiting for the browser… finish signing in there (5 minutes)."
+            # The desktop's opener says "done" even when no browser exists (item 11): we
+            # cannot know, so say what to do if nothing appeared.
+            text = (
+                "The sign-in page was handed to your browser: finish signing in there "
+                "(5 minutes). No browser window? Copy the URL below into one, or paste the "
+                "address it ends on."
+            )
         else:
             text = "No browser could be opened: open this URL yourself, then come back."
         self.waiting_label.setText(text)

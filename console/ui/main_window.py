@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
         self.stage.addItems(list(STAGES))
         self.stage.setAccessibleName("Stage to change")
         self.stage.setToolTip("The stage Enable, Disable and Link act on")
-        stage_label = QLabel("St&age:")
+        stage_label = QLabel("Stage:")
         stage_label.setBuddy(self.stage)
         row.addWidget(stage_label)
         row.addWidget(self.stage)
@@ -462,7 +462,7 @@ class MainWindow(QMainWindow):
         self._account_changed()
 
     def _size_columns(self) -> None:
-        widths = [140, 220, 170, 170, 80] if self.model.owner else [140, 210, 170, 100, 120, 80]
+        widths = [140, 220, 170, 170, 80] if self.model.owner else [130, 190, 150, 90, 110, 70]
         for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
 
@@ -899,8 +899,8 @@ class MainWindow(QMainWindow):
     @property
     def busy(self) -> bool:
         """A batch or a link/unlink runs."""
-        running = self.batch_task is not None and not self.batch_task.done()
-        return running or any(not t.done() for t in self.row_tasks.values())
+        # `batch` and `row_tasks` are cleared before the tasks' last words, which refresh
+        return self.batch is not None or bool(self.row_tasks)
 
     @property
     def fetching(self) -> bool:
@@ -1052,11 +1052,14 @@ class MainWindow(QMainWindow):
                         cell.running = None
                 self._repaint_rows(rows)
                 stopped = " (cancelled)" if run.cancelled else ""
-                self.show_message(
-                    f"{name}{stopped}: {done} of {len(rows)} answered"
-                    + (f", {failures} failed or unknown — see the rows." if failures else "."),
-                    error=bool(failures) or run.cancelled,
-                )
+                if rows[0].operation == "customer-endpoint" and not stopped:
+                    pass  # its answer is the message (see _endpoint_answered)
+                else:
+                    self.show_message(
+                        f"{name}{stopped}: {done} of {len(rows)} answered"
+                        + (f", {failures} failed or unknown — see the rows." if failures else "."),
+                        error=bool(failures) or run.cancelled,
+                    )
                 self._refresh_enabled()
                 self._show_detail()
 
