@@ -303,7 +303,8 @@ async def self_test(window: Any) -> int:
         c for k, c in cells.items() if k.skill_id == SELF_TEST_SKILL and k.stage == "development"
     )
     if first.state is None:
-        shown = first.result.message or window.message.text() or "the window showed no result"
+        result = first.result
+        shown = " ".join(t for t in (result.message, result.hint) if t) or "no result shown"
         return _self_test_failed(f"Check failed: {shown}")
     region = window.backend.region(first.endpoint, "developer")
     print(

@@ -93,7 +93,7 @@ class DetailPane(QWidget):
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Details of the selected row")
         self.text.setTabChangesFocus(True)  # Tab moves on, it does not type into it
-        self.copy_result = QPushButton("Cop&y result")
+        self.copy_result = QPushButton("Copy result")
         self.copy_result.setToolTip("Copy these details for a ticket (Ctrl+Shift+C)")
         self.copy_case = QPushButton("Copy case summary")
         self.copy_case.setToolTip(

@@ -136,10 +136,8 @@ class LoginPane(QGroupBox):
     # --- wiring -------------------------------------------------------------------------------
 
     def finish_start(self) -> None:
-        """What the first frame does not need (see MainWindow.finish_start)."""
-        from PySide6.QtGui import QKeySequence
-
-        self.login_button.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        """What the first frame does not need (see MainWindow.finish_start). Ctrl+Shift+L is
+        the window's: it works while this pane is folded away too."""
 
     def set_backend(self, backend: Any, profiles: list[str], *, fixed: bool) -> None:
         """A backend for `profiles[...]`; `fixed` (sandbox) disables profile management."""

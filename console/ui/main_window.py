@@ -177,6 +177,12 @@ class MainWindow(QMainWindow):
         self.cancel_action = self._action(
             "Cancel", "Esc", self.cancel, "Cancel the running operations or sign-in (Esc)"
         )
+        self.login_action = self._action(
+            "Log in with Amazon…",
+            "Ctrl+Shift+L",
+            self.start_login,
+            "Open the login pane and sign in with the browser (Ctrl+Shift+L)",
+        )
         self.copy_action = self._action(
             "Copy result", "Ctrl+Shift+C", self.copy_result, "Copy the selected row's details"
         )
@@ -192,6 +198,7 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.copy_action)
+        menu.addAction(self.login_action)
         menu.addAction(self.cancel_action)
         menu.addAction(self.quit_action)
         self.view_menu = self.menuBar().addMenu("&View")
@@ -389,6 +396,8 @@ class MainWindow(QMainWindow):
         self.login.logged_out.connect(lambda: self.reload_accounts(None))
         self.login.profile_changed.connect(self.switch_profile)
         self.login.busy_changed.connect(lambda _: self._refresh_enabled())
+        # a sign-in shows its waiting state and fallbacks, however it was started
+        self.login.login_button.clicked.connect(lambda: self.sign_in.setChecked(True))
         self.account.currentIndexChanged.connect(lambda _: self._account_changed())
         self.sign_in.toggled.connect(self.login.setVisible)
         self.log_out.clicked.connect(self.login.start_logout)
@@ -584,6 +593,10 @@ class MainWindow(QMainWindow):
         self.reload_accounts(None)
         self.login.refresh()
 
+    def start_login(self) -> None:
+        self.sign_in.setChecked(True)
+        self.login.start_login()
+
     def _logged_in(self, account: Account) -> None:
         self.login.error.clear()  # an old problem does not stay under "Signed in"
         self.reload_accounts(account.name)
@@ -687,7 +700,9 @@ class MainWindow(QMainWindow):
         if self._started:
             name = account.name if account else ""
             kind = account.kind if account else "developer"
+            kept = self.selected_skills()  # the rows stay selected; their answers do not
             self.model.set_account(name, kind)
+            self.select_skills(kept)
             self._selection_changed()
         owner = account is None or account.kind == "developer"
         for button in self.owner_buttons:

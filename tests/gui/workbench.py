@@ -11,9 +11,9 @@ from console.ui.cells import CUSTOMER_STAGE, Cell
 from console.ui.main_window import MainWindow
 
 
-async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
-    """Wait (without blocking the Qt loop) until `condition` holds; fail after `timeout` s."""
-    async with asyncio.timeout(timeout):
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait (without blocking the Qt loop) until `condition` holds; fail after 10 s."""
+    async with asyncio.timeout(10):
         while not condition():  # noqa: ASYNC110 (Qt state has no event to await)
             await asyncio.sleep(0.01)
 
