@@ -82,6 +82,16 @@ def region_words(region: str | None) -> str:
     return " ".join(REGION_WORDS.get(r.lower(), r.upper()) for r in region.split())
 
 
+def name_hosts(text: str, places: dict[str, str]) -> str:
+    """Raw addresses in a message replaced by their names ("the NA endpoint")."""
+    for base, word in sorted(places.items(), key=lambda item: -len(item[0])):
+        host = base.split("://", 1)[-1]
+        if "/" in host:
+            continue  # the scheme://host keys cover these
+        text = text.replace(base, word).replace(host, word)
+    return text
+
+
 def clean_ids(text: str) -> tuple[list[str], list[str]]:
     """Skill IDs from pasted text (spaces, commas, lines; trimmed); and what was not an ID."""
     good: list[str] = []

@@ -21,6 +21,7 @@ from console.ui.cells import (
     Cell,
     CellKey,
     link_words,
+    name_hosts,
     region_words,
     words_for_state,
 )
@@ -78,7 +79,7 @@ def cell_text(key: CellKey, cell: Cell, places: dict[str, str]) -> str:
             base = attempt.url[: len(attempt.url) - len(attempt.path)]
             place = places.get(base, attempt.host)
             lines.append(attempt_line(n, attempt, place))
-    return "\n".join(lines)
+    return name_hosts("\n".join(lines), places)
 
 
 class DetailPane(QWidget):

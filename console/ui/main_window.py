@@ -34,7 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui.accounts import Account
-from console.ui.cells import CUSTOMER_STAGE, STAGES, CellKey, clean_ids, region_words
+from console.ui.cells import (
+    CUSTOMER_STAGE,
+    STAGES,
+    CellKey,
+    clean_ids,
+    name_hosts,
+    region_words,
+)
 from console.ui.detail_pane import DetailPane
 from console.ui.login_pane import LoginPane
 from console.ui.palette import ERROR, fill, tint
@@ -701,6 +708,8 @@ class MainWindow(QMainWindow):
             name = account.name if account else ""
             kind = account.kind if account else "developer"
             kept = self.selected_skills()  # the rows stay selected; their answers do not
+            if (name, kind) != (self.model.account, self.model.kind) and not self.busy:
+                self.show_message(READY)  # the last account's words go with its answers
             self.model.set_account(name, kind)
             self.select_skills(kept)
             self._selection_changed()
@@ -1124,7 +1133,7 @@ class MainWindow(QMainWindow):
             cell.account_link, cell.region = None, result.region
             cell.endpoint, cell.checked = result.endpoint, time.time()
         elif outcome in ("not_found", "failed"):
-            cell.failed = result.message or "failed"
+            cell.failed = name_hosts(result.message or "failed", self._places())
             definite = read or result.error_kind in DEFINITE or not _maybe_sent(result)
             if not definite:
                 cell.lost = True  # the change may have happened: the known state is not kept
@@ -1542,8 +1551,15 @@ def _maybe_sent(result: BatchResult) -> bool:
     return any(a.method in ("POST", "PUT", "DELETE") for a in error.attempts)
 
 
+ROW_VERBS = {"customer-enable": "Link", "customer-disable": "Unlink"}
+
+
 def _row_message(result: BatchResult) -> str:
-    what = f"{result.row.operation} {result.row.skill_id}"
+    """One line for a link or unlink: the verb, the skill, and the answer in words."""
+    from console.ui.cells import words_for_state
+
+    row = result.row
+    what = f"{ROW_VERBS.get(row.operation, row.operation)} {row.skill_id}"
     if str(result.outcome) == "ok":
-        return f"{what}: {result.state}."
-    return f"{what}: {result.message or result.outcome}"
+        return f"{what}: {words_for_state(result.state)}."
+    return f"{what}: {result.message or result.outcome} — see the row's details."

@@ -215,3 +215,37 @@ def test_states_look_distinct_and_follow_dark_mode() -> None:
     assert paint("enabled", dark).lightness() < 128 < paint("enabled", light).lightness()
     symbols = [look[1] for look in LOOKS.values()]
     assert len(set(symbols)) == len(symbols)  # not colour alone
+
+
+async def test_other_views_join_as_tabs_and_history_rows_rerun_on_the_workbench(
+    window: MainWindow,
+) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from console.services.batch import BatchRow
+
+    history = QLabel("history")
+    index = window.add_view("&History", history, "Ctrl+H")
+    assert window.views.widget(index) is history and window.views.count() == 2
+    window.views.setCurrentIndex(0)
+    next(a for a in window.actions() if a.text() == "Show History").trigger()
+    assert window.views.currentWidget() is history
+    choose(window, "customer-eu")  # a developer row picks a developer account
+    rows = [BatchRow(1, "status", SKILL_FLAKY, "live", profile="sandbox", kind="developer")]
+    assert window.run_rows(rows)
+    await window.wait_batch()
+    assert window.current_account().name == "developer"  # type: ignore[union-attr]
+    assert cell(window, SKILL_FLAKY, "live").state is not None
+    assert window.history is window.backend.history  # type: ignore[union-attr]
+
+
+async def test_failures_name_the_endpoint_not_the_raw_host(
+    window: MainWindow, sandbox: Any
+) -> None:
+    sandbox.add_fault(route="get-enablement", drop=True, share=1.0)
+    select(window, SKILL_TRIVIA)
+    await run(window, window.check_action.trigger)
+    failed = cell(window, SKILL_TRIVIA, "development").failed or ""
+    details = window.detail.text.toPlainText()
+    assert failed and "127.0.0.1" not in failed and "127.0.0.1" not in details
+    assert "NA endpoint" in details
