@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.activity_dock: QDockWidget | None = None  # built by finish_start
         self._activity: ActivityLog | None = None
         self._model: WorkbenchModel | None = None
+        self._selected: list[str] | None = None  # see selected_skills
         self._shortcuts: list[tuple[QAction, str | QKeySequence.StandardKey]] = []
         self._started = False
         self.backend_factory: Callable[[str], Backend] | None = None  # profile → backend
@@ -453,6 +454,13 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(True)
         self._size_columns()
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        for signal in (
+            self.model.modelReset,
+            self.model.rowsInserted,
+            self.model.rowsRemoved,
+            self.table.selectionModel().selectionChanged,
+        ):
+            signal.connect(lambda *_: self._forget_selection())
         self.table.selectionModel().currentChanged.connect(lambda *_: self._selection_changed())
         self.table.clicked.connect(self._clicked)
         self.model.modelReset.connect(self._size_columns)
@@ -843,11 +851,24 @@ class MainWindow(QMainWindow):
         return any(k.skill_id == skill for k, _ in self.model.running_cells())
 
     def selected_skills(self) -> list[str]:
-        """The selected rows' skills, in table order (read once, before anything changes)."""
+        """The selected rows' skills, in table order (read once, before anything changes).
+        Cached until the selection or the rows change: asking Qt costs O(rows × columns)."""
         if not self._started:
             return []
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [self.model.skills[r] for r in rows if r < len(self.model.skills)]
+        if self._selected is None:
+            from typing import cast
+
+            from PySide6.QtCore import QItemSelectionRange
+
+            # a QItemSelection is a list of ranges (iterable, though its stubs do not say so)
+            ranges = cast(list[QItemSelectionRange], self.table.selectionModel().selection())
+            rows = sorted({r for s in ranges for r in range(s.top(), s.bottom() + 1)})
+            skills = self.model.skills
+            self._selected = [skills[r] for r in rows if r < len(skills)]
+        return list(self._selected)
+
+    def _forget_selection(self) -> None:
+        self._selected = None
 
     def current_skill(self) -> str | None:
         skills = self.selected_skills()
@@ -880,6 +901,7 @@ class MainWindow(QMainWindow):
             self.stage.setCurrentText(stage)  # a click on a stage cell picks that stage
 
     def _selection_changed(self) -> None:
+        self._forget_selection()  # (its own slot may run after this one)
         self._show_detail()
         self._refresh_enabled()
 

@@ -20,6 +20,8 @@ from console.ui.cells import CUSTOMER_STAGE, LOOKS, STAGES, Cell, CellKey, link_
 STATE_ROLE = 0x0100 + 1  # Qt.UserRole + 1: the cell's semantic state
 KEY_ROLE = 0x0100 + 2  # the cell's CellKey (works through proxies)
 _INDEX = QModelIndex | QPersistentModelIndex
+OWNER_COLUMNS = ("Name", "Skill ID", "Development", "Live", "Last checked")
+CUSTOMER_COLUMNS = ("Name", "Skill ID", "State", "Account link", "Region", "Last checked")
 
 
 class WorkbenchModel(QAbstractTableModel):
@@ -39,16 +41,15 @@ class WorkbenchModel(QAbstractTableModel):
     def owner(self) -> bool:
         return self.kind != "customer"
 
-    def headers(self) -> list[str]:
-        if self.owner:
-            return ["Name", "Skill ID", "Development", "Live", "Last checked"]
-        return ["Name", "Skill ID", "State", "Account link", "Region", "Last checked"]
+    def headers(self) -> tuple[str, ...]:
+        return OWNER_COLUMNS if self.kind != "customer" else CUSTOMER_COLUMNS
 
+    # rowCount and columnCount run hundreds of thousands of times in a big selection: lean
     def rowCount(self, parent: _INDEX = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.skills)
 
     def columnCount(self, parent: _INDEX = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers())
+        return 0 if parent.isValid() else (5 if self.kind != "customer" else 6)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
