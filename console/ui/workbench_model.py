@@ -221,7 +221,7 @@ class StateDelegate(QStyledItemDelegate):
         painter.setFont(font)
         painter.setPen(colour)
         inner = rect.adjusted(8, 0, -4, 0)
-        elided = option.fontMetrics.elidedText(
+        elided = painter.fontMetrics().elidedText(  # the bold or italic font's own widths
             f"{symbol} {text}", Qt.TextElideMode.ElideRight, inner.width()
         )
         painter.drawText(
