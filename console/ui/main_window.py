@@ -60,7 +60,8 @@ if TYPE_CHECKING:  # asyncio, the API models and the service stack load after th
     from console.ui.workbench_model import WorkbenchModel
 
 LOG_HEIGHT = 150  # the log's first height: the workbench keeps room above it at 1280×720
-MINIMUM = (960, 600)  # the stated minimum size: every primary action still shows
+MINIMUM = (960, 600)
+LOGIN_WIDTH = 300  # the stated minimum size: every primary action still shows
 FIRST_SIZE = (1280, 760)
 READY = "Ready. Add skills (paste IDs, import a CSV or pick a pinned set), select rows, press F5."
 NOT_SIGNED_IN = "Not signed in: open Sign in (Alt+G) and press 'Log in with Amazon'."
@@ -336,8 +337,6 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(body)
         outer.setContentsMargins(6, 4, 6, 0)
         outer.addWidget(self._account_bar())
-        outer.addWidget(self.login)
-        self.login.hide()  # folded until asked for, or while nobody is signed in
         outer.addWidget(self._skills_bar())
         outer.addWidget(self._actions_bar())
         self.table = QTableView()
@@ -357,7 +356,14 @@ class MainWindow(QMainWindow):
         self.views = QTabWidget()
         self.views.setDocumentMode(True)
         self.views.addTab(self.splitter, "Workbench")
-        outer.addWidget(self.views, 1)
+        # The login pane is a side pane left of the views, folded until asked for (or while
+        # nobody is signed in): opening it takes width, never the actions' height.
+        self.login.setFixedWidth(LOGIN_WIDTH)
+        self.login.hide()
+        middle = QHBoxLayout()
+        middle.addWidget(self.login)
+        middle.addWidget(self.views, 1)
+        outer.addLayout(middle, 1)
         self.log_room = QWidget()  # where the log dock goes: nothing moves when it comes
         self.log_room.setFixedHeight(LOG_HEIGHT)
         outer.addWidget(self.log_room)

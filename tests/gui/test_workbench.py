@@ -115,11 +115,13 @@ def test_tab_leaves_the_table(window: MainWindow, qtbot: Any) -> None:
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1280, 720)])
-@pytest.mark.parametrize("kind", ["developer", "customer-eu"])
+@pytest.mark.parametrize("kind", ["developer", "customer-eu", "customer-eu+login"])
 def test_every_primary_action_is_visible_at_laptop_sizes(
     window: MainWindow, qtbot: Any, size: tuple[int, int], kind: str
 ) -> None:
+    kind, _, login = kind.partition("+")
     choose(window, kind)
+    window.sign_in.setChecked(bool(login))  # the login pane open too
     window.model.add_skills([f"amzn1.ask.skill.{n:08d}-aaaa" for n in range(60)])  # long list
     select(window, SKILL_TRIVIA)
     width, height = size[0], size[1] - 30  # minus a title bar
@@ -132,6 +134,8 @@ def test_every_primary_action_is_visible_at_laptop_sizes(
     buttons += [b for b in window.findChildren(type(window.cancel_button)) if b.isVisible()]
     if kind != "developer":
         buttons += [window.detail.link_button, window.detail.partner_code]
+    if login:
+        buttons += [window.login.login_button, window.login.profile]
     for widget in buttons:
         assert widget.isVisible(), widget.text()
         assert not widget.visibleRegion().isEmpty(), widget.text()
