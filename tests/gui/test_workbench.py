@@ -253,3 +253,38 @@ async def test_failures_name_the_endpoint_not_the_raw_host(
     details = window.detail.text.toPlainText()
     assert failed and "127.0.0.1" not in failed and "127.0.0.1" not in details
     assert "NA endpoint" in details
+
+
+def test_tab_reaches_every_control(window: MainWindow, qtbot: Any) -> None:
+    choose(window, "customer-eu")
+    select(window, SKILL_TRIVIA)
+    window.detail.partner_code.setText("a-code")  # Link enabled: it must be reachable
+    qtbot.waitExposed(window)
+    window.add_ids.setFocus()
+    seen = []
+    for _ in range(60):
+        qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(window.focusWidget())
+    wanted = [
+        window.account,
+        window.sign_in,
+        window.table,
+        window.detail.copy_result,
+        window.detail.partner_code,
+        window.detail.redirect_uri,
+        window.detail.link_button,
+        *[b for b in window.customer_buttons if b.isEnabled()],
+    ]
+    missing = [w.accessibleName() or w.objectName() for w in wanted if w not in seen]
+    assert not missing
+
+
+def test_help_lists_the_shortcuts_and_the_title_names_the_app_once(window: MainWindow) -> None:
+    help_menu = next(a for a in window.menuBar().actions() if a.text() == "&Help").menu()
+    texts = [a.text() for a in help_menu.actions()]  # type: ignore[union-attr]
+    assert "Keyboard &shortcuts" in texts and "&About Skill Console" in texts
+    window.shortcuts_action.trigger()
+    listed = window.dialog.text()  # type: ignore[union-attr]
+    assert "F5\tCheck" in listed and "Esc\tCancel" in listed and "Ctrl+Shift+L" in listed
+    window.dialog.close()  # type: ignore[union-attr]
+    assert "Skill Enablement Console" not in window.windowTitle()
