@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         recent = settings.value("recentSkills", [], type=list)
         self.recent = [str(s) for s in recent] if isinstance(recent, list) else []
         self.endpoint_answer: dict[str, str] = {}  # account → where its customer lives
+        self.endpoint_results: dict[str, BatchResult] = {}  # …and the answer (case summary)
         self.confirm_box: QWidget | None = None
         self.dialog: QWidget | None = None
         self.login = LoginPane()
@@ -1190,6 +1191,7 @@ class MainWindow(QMainWindow):
 
     def _endpoint_answered(self, result: BatchResult) -> None:
         account = result.row.profile
+        self.endpoint_results[account] = result
         if str(result.outcome) == "ok":
             regions = region_words(result.region)
             places = self.backend.places(account) if self.backend else {}
@@ -1387,16 +1389,28 @@ class MainWindow(QMainWindow):
 
     def case_summary_text(self) -> str:
         """The previous issue's case summary over the selected rows' last results."""
+        from dataclasses import replace
+
+        from console.services.batch import BatchResult, BatchRow, Outcome, with_row
         from console.services.case import summarize
 
         account = self.current_account()
         skills = self.selected_skills()
         customer = account is not None and account.kind == "customer"
-        checks = [
+        found = [
             c.result
-            for k, c in self.model.cells.items()
+            for k, c in sorted(self.model.cells.items())
             if k.skill_id in skills and c.result is not None
         ]
+        # summarize orders by line, and a customer's case starts with where they live
+        checks = [with_row(r, replace(r.row, line=n)) for n, r in enumerate(found, start=1)]
+        if customer and account is not None:
+            where = self.endpoint_results.get(account.name) or BatchResult(
+                BatchRow(0, "customer-endpoint", profile=account.name, kind="customer"),
+                Outcome.NOT_RUN,
+                message="not looked up in this session (Find endpoint, Ctrl+P)",
+            )
+            checks.insert(0, with_row(where, replace(where.row, line=0)))
         profile = self.backend.profile if self.backend else "default"
         summary = summarize(
             checks, self.history, skill_ids=skills, profile=profile, customer=customer

@@ -288,3 +288,20 @@ def test_help_lists_the_shortcuts_and_the_title_names_the_app_once(window: MainW
     assert "F5\tCheck" in listed and "Esc\tCancel" in listed and "Ctrl+Shift+L" in listed
     window.dialog.close()  # type: ignore[union-attr]
     assert "Skill Enablement Console" not in window.windowTitle()
+
+
+async def test_copy_case_summary_holds_the_customers_region_and_rows(
+    window: MainWindow, qapp: Any
+) -> None:
+    choose(window, "customer-eu")
+    await run(window, window.endpoint_action.trigger)
+    select(window, SKILL_TRIVIA, SKILL_WEATHER)
+    await run(window, window.check_action.trigger)
+    window.detail.copy_case.click()
+    text = qapp.clipboard().text()
+    assert "Customer region: EU" in text
+    assert f"{SKILL_TRIVIA}: NO_ASSOCIATION" in text and SKILL_WEATHER in text
+    assert "Atzr|" not in text and "Atza|" not in text
+    select(window, SKILL_TRIVIA)
+    window.detail.copy_result.click()
+    assert SKILL_TRIVIA in qapp.clipboard().text() and "Request id" in qapp.clipboard().text()
