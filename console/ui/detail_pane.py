@@ -57,6 +57,8 @@ def cell_text(key: CellKey, cell: Cell, places: dict[str, str]) -> str:
         lines.append(f"  Last checked: {stamp}")
     if cell.note:
         lines.append(f"  Note: {cell.note}")
+    if cell.lost:  # whatever the error's own hint says about the network
+        lines.append("  The change may have happened: check again (F5) before repeating it.")
     result = cell.result
     if result is not None:
         lines.append(

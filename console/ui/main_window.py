@@ -470,6 +470,11 @@ class MainWindow(QMainWindow):
             signal.connect(lambda *_: self._forget_selection())
         self.table.selectionModel().currentChanged.connect(lambda *_: self._selection_changed())
         self.table.clicked.connect(self._clicked)
+        remove = QAction("Remove the selected rows", self.table)
+        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # not in text fields
+        remove.triggered.connect(self.remove_selected)
+        self.table.addAction(remove)
         self.model.modelReset.connect(self._size_columns)
         dock = QDockWidget("Activity log", self)
         dock.setObjectName("activityDock")

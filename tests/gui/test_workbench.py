@@ -305,3 +305,11 @@ async def test_copy_case_summary_holds_the_customers_region_and_rows(
     select(window, SKILL_TRIVIA)
     window.detail.copy_result.click()
     assert SKILL_TRIVIA in qapp.clipboard().text() and "Request id" in qapp.clipboard().text()
+
+
+def test_delete_removes_the_selected_rows(window: MainWindow, qtbot: Any) -> None:
+    qtbot.waitExposed(window)
+    select(window, SKILL_TRIVIA, SKILL_WEATHER)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    assert SKILL_TRIVIA not in window.model.skills and SKILL_WEATHER not in window.model.skills
