@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui.accounts import Account
+from console.ui.answers import CURRENT, RUNNING_WORDS, row_message
 from console.ui.cells import (
     CUSTOMER_STAGE,
     STAGES,
@@ -65,8 +66,6 @@ LOGIN_WIDTH = 300  # the stated minimum size: every primary action still shows
 FIRST_SIZE = (1280, 760)
 READY = "Ready. Add skills (paste IDs, import a CSV or pick a pinned set), select rows, press F5."
 NOT_SIGNED_IN = "Not signed in: open Sign in (Alt+G) and press 'Log in with Amazon'."
-WANTED = {"customer-enable": ("ENABLED",), "customer-disable": ("DISABLED", "NO_ASSOCIATION")}
-PROGRESS_DELAY_MS = 0  # the bar keeps its room; showing it at once moves nothing
 
 
 def _json_setting(raw: object, kind: type) -> object:
@@ -907,8 +906,8 @@ class MainWindow(QMainWindow):
                 index, QItemSelectionModel.SelectionFlag.NoUpdate
             )
 
-    def _clicked(self, index: object) -> None:
-        stage = self.model.stage_of_column(getattr(index, "column", lambda: -1)())
+    def _clicked(self, index: QModelIndex) -> None:
+        stage = self.model.stage_of_column(index.column())
         if stage is not None:
             self.stage.setCurrentText(stage)  # a click on a stage cell picks that stage
 
@@ -988,7 +987,6 @@ class MainWindow(QMainWindow):
         self.remove_button.setEnabled(selected)
         self.log_out.setEnabled(bool(self.backend and self.backend.logins()) and not self.busy)
         self.cancel_action.setEnabled(self.busy or self.fetching or self.login.busy)
-        self.account.setEnabled(True)  # answers are keyed: switching never moves one
         self.login.set_outside_busy(self.busy or self.fetching)
 
     def cancel(self) -> None:
@@ -1076,7 +1074,7 @@ class MainWindow(QMainWindow):
         self._repaint_rows(rows)
 
         async def service_for(row: BatchRow) -> ConsoleService:
-            _CURRENT.set(self._key(row))  # this task's attempts belong to this row's cell
+            CURRENT.set(self._key(row))  # this task's attempts belong to this row's cell
             return await backend.aservice(row.profile)
 
         def started(row: BatchRow) -> None:
@@ -1140,59 +1138,19 @@ class MainWindow(QMainWindow):
         cell = self.model.cell(key)
         if cell is None:
             return  # its row is gone, or it belongs to another account: drop it
-        import time
+        from console.ui.answers import settle
 
-        from console.ui.cells import DEFINITE
-
-        cell.running, cell.retry_at, cell.attempt = None, None, None
-        cell.result = result
-        source = result.result.attempts if result.result else ()
-        cell.attempts = list(source or (result.error.attempts if result.error else ()))
-        read = row.operation in ("status", "customer-status")
-        outcome = str(result.outcome)
-        cell.note = None
-        if outcome in ("ok", "not_found") and result.error is None:
-            cell.state, cell.lost, cell.failed = result.state, False, None
-            cell.account_link = result.account_link
-            cell.region, cell.endpoint = result.region, result.endpoint
-            cell.checked = time.time()
-            wanted = WANTED.get(row.operation)
-            if wanted and result.state not in wanted:
-                cell.failed = f"Alexa reports {result.state} afterwards: the change did not take"
-            if row.operation == "enable":
-                self._other_stage_disabled(key)
-        elif outcome == "not_found" and row.operation == "customer-status":
-            # A 404 of the customer's status: not enabled for them, whatever its code says.
-            cell.state, cell.lost, cell.failed = "NO_ASSOCIATION", False, None
-            cell.account_link, cell.region = None, result.region
-            cell.endpoint, cell.checked = result.endpoint, time.time()
-        elif outcome in ("not_found", "failed"):
-            cell.failed = name_hosts(result.message or "failed", self._places())
-            definite = read or result.error_kind in DEFINITE or not _maybe_sent(result)
-            if not definite:
-                cell.lost = True  # the change may have happened: the known state is not kept
-        elif outcome == "unknown":
-            if read:
-                cell.note = "check cancelled: not checked"
-            else:
-                cell.lost = True
-                cell.note = "cancelled after it was sent: it may have happened"
-        else:  # not run
-            cell.note = "not run (cancelled before it was sent)"
+        if settle(cell, result, lambda text: name_hosts(text, self._places())):
+            self._other_stage_disabled(key)
         self.model.changed(key.skill_id)
         if key.skill_id == self.current_skill():
             self._show_detail()
 
     def _other_stage_disabled(self, key: CellKey) -> None:
+        from console.ui.answers import other_stage_disabled
+
         other = "live" if key.stage == "development" else "development"
-        cell = self.model.cell(key._replace(stage=other))
-        if cell is not None:
-            cell.state = "NOT_ENABLED"
-            cell.failed, cell.lost = None, False
-            cell.note = f"disabled by the service when {key.stage} was enabled"
-        mine = self.model.cell(key)
-        if mine is not None and not mine.failed:
-            mine.note = f"the {other} stage was disabled"
+        other_stage_disabled(self.model.cell(key), self.model.cell(key._replace(stage=other)), key)
 
     def _endpoint_answered(self, result: BatchResult) -> None:
         account = result.row.profile
@@ -1289,7 +1247,7 @@ class MainWindow(QMainWindow):
         backend = self.backend
 
         async def go() -> None:
-            _CURRENT.set(key)
+            CURRENT.set(key)
             started = now_iso()
             service = None
             try:
@@ -1307,7 +1265,7 @@ class MainWindow(QMainWindow):
             finally:
                 self.row_tasks.pop(key, None)
             self._apply(answer)
-            self.show_message(_row_message(answer))
+            self.show_message(row_message(answer))
             self._refresh_enabled()
 
         self.row_tasks[key] = asyncio.ensure_future(go())
@@ -1441,7 +1399,7 @@ class MainWindow(QMainWindow):
 
     def _on_attempt(self, attempt: Attempt) -> None:
         self.activity.add(attempt)
-        key = _CURRENT.get()
+        key = CURRENT.get()
         if key is None:
             return
         cell = self.model.cell(key)
@@ -1558,55 +1516,3 @@ class MainWindow(QMainWindow):
         self.shutdown.set()  # the main coroutine finishes the clean-up (QT-ASYNC-NOTES)
         self.close_requested.emit()
         event.accept()
-
-
-RUNNING_WORDS = {
-    "status": "Checking…",
-    "customer-status": "Checking…",
-    "enable": "Enabling…",
-    "disable": "Disabling…",
-}
-
-
-class _Current:
-    """The cell whose operation this task runs (a ContextVar, made after the first paint)."""
-
-    var: object = None
-
-    def get(self) -> CellKey | None:
-        if self.var is None:
-            return None
-        value = self.var.get()  # type: ignore[attr-defined]
-        return value if isinstance(value, CellKey) else None
-
-    def set(self, key: CellKey) -> None:
-        if self.var is None:
-            import contextvars
-
-            self.var = contextvars.ContextVar("workbench_cell", default=None)
-        self.var.set(key)  # type: ignore[attr-defined]
-
-
-_CURRENT = _Current()
-
-
-def _maybe_sent(result: BatchResult) -> bool:
-    """Whether a change request went out (a refusal before sending changed nothing)."""
-    error = result.error
-    if error is None:
-        return True
-    return any(a.method in ("POST", "PUT", "DELETE") for a in error.attempts)
-
-
-ROW_VERBS = {"customer-enable": "Link", "customer-disable": "Unlink"}
-
-
-def _row_message(result: BatchResult) -> str:
-    """One line for a link or unlink: the verb, the skill, and the answer in words."""
-    from console.ui.cells import words_for_state
-
-    row = result.row
-    what = f"{ROW_VERBS.get(row.operation, row.operation)} {row.skill_id}"
-    if str(result.outcome) == "ok":
-        return f"{what}: {words_for_state(result.state)}."
-    return f"{what}: {result.message or result.outcome} — see the row's details."
