@@ -135,6 +135,7 @@ class Backend:
             open_browser=self.open_browser,
             on_started=on_started,
             store=self.store,
+            on_attempt=self._emit,  # the login's own token calls reach the activity log
         )
         await self._drop(f"login-{kind}")  # its old service held the old tokens
         await self.reload_logins()
@@ -142,7 +143,9 @@ class Backend:
 
     async def logout(self) -> session.LogoutReport:
         try:
-            report = await session.logout(self.login_env, profile=self.profile, store=self.store)
+            report = await session.logout(
+                self.login_env, profile=self.profile, store=self.store, on_attempt=self._emit
+            )
         finally:
             await self.reload_logins()
         for kind in report.removed:

@@ -27,6 +27,9 @@ async def test_qa_logs_in_with_the_browser_then_works(window: MainWindow) -> Non
         or "expires in 60:" in window.login.state.text()
     )
     assert answers[0].status_code == 200
+    token_url = window.backend.login_env["SKILL_CONSOLE_LWA_TOKEN_URL"]  # type: ignore[union-attr]
+    logged = window.activity.model.attempts()
+    assert any(a.url == token_url and a.method == "POST" for a in logged)  # item 9
     assert "Developer" in window.who.text() and "skill owner" in window.who.text()
     select(window, SKILL_TRIVIA)
     await run(window, window.enable_action.trigger)

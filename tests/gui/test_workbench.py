@@ -65,11 +65,14 @@ async def test_a_batch_with_cancel_reports_every_row(window: MainWindow, sandbox
     window.check_action.trigger()
     assert window.progress.isVisible() and window.cancel_action.isEnabled()
     assert not window.check_action.isEnabled()  # no second batch over the first
-    await until(lambda: window.progress.value() >= 0 and len(sandbox.faults.rules()) == 1)
+    seen = len(sandbox.faults.journal())
+    await until(lambda: len(sandbox.faults.journal()) > seen)  # a slow request is out
     window.cancel_action.trigger()  # Esc
     await window.wait_batch()
     assert not window.progress.isVisible() and not window.cancel_action.isEnabled()
     assert "cancelled" in window.message.text()
+    logged = window.activity.model.attempts()
+    assert any(a.decision == "cancelled" and a.status is None for a in logged)  # item 9
     for skill in skills:
         live = cell(window, skill, "live")
         assert not live.running
