@@ -48,7 +48,9 @@ async def test_qa_journey(window: MainWindow, qtbot: Any) -> None:
     await confirm(window, window.disable_action.trigger)
     await run(window, window.check_action.trigger)
     assert cell(window, SKILL_TRIVIA, "live").state == "NOT_ENABLED"
-    assert window.activity.model.rowCount() == 7  # enable, check ×2, enable, disable, check ×2
+    assert (
+        window.activity.model.rowCount() == 8
+    )  # sign-in token, enable, check ×2, enable, disable, check ×2
     assert window.recent[0] == SKILL_TRIVIA
 
 
