@@ -1185,12 +1185,18 @@ class MainWindow(QMainWindow):
         row = BatchRow(1, "customer-enable", skill, stage, profile=account.name, kind="customer")
 
         async def work(service: ConsoleService) -> OperationResult:
+            from console.api.errors import ConsoleError
+
             try:
-                return await service.customer_enable(
+                result = await service.customer_enable(
                     skill, stage, code, uri, verifier, on_progress=self._progress(row)
                 )
-            finally:  # a partner code works once: a sent one is spent, whatever happened
-                self.detail.partner_code.clear()
+            except ConsoleError as error:
+                if any(a.method == "POST" for a in error.attempts):
+                    self._spent(code)  # sent: a partner code works once, whatever happened
+                raise
+            self._spent(code)
+            return result
 
         self._run_row(row, "Linking…", work)
 
@@ -1271,6 +1277,11 @@ class MainWindow(QMainWindow):
         self.row_tasks[key] = asyncio.ensure_future(go())
         self.countdown.start()
         self._refresh_enabled()
+
+    def _spent(self, code: str) -> None:
+        """Clear a used partner code (unless the user has put a fresh one there meanwhile)."""
+        if self.detail.partner_code.text().strip() == code:
+            self.detail.partner_code.clear()
 
     def get_partner_code(self) -> None:
         if self.backend is None or self.fetching:  # one at a time

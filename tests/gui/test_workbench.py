@@ -316,3 +316,19 @@ def test_delete_removes_the_selected_rows(window: MainWindow, qtbot: Any) -> Non
     window.table.setFocus()
     qtbot.keyClick(window.table, Qt.Key.Key_Delete)
     assert SKILL_TRIVIA not in window.model.skills and SKILL_WEATHER not in window.model.skills
+
+
+async def test_a_refused_code_is_spent_and_the_known_state_stays(
+    window: MainWindow, sandbox: Any
+) -> None:
+    choose(window, "customer-eu")
+    select(window, SKILL_TRIVIA)
+    await run(window, window.check_action.trigger)
+    before = cell(window, SKILL_TRIVIA).state
+    window.stage.setCurrentText("live")
+    window.detail.partner_code.setText("  not-a-real-code  ")
+    await run(window, window.link_action.trigger)
+    refused = cell(window, SKILL_TRIVIA)
+    assert refused.state == before and not refused.lost and refused.failed  # item 6
+    assert window.detail.partner_code.text() == ""  # it went out: spent, cleared
+    assert not window.link_action.isEnabled()  # and Link waits for a new code
