@@ -550,10 +550,18 @@ class MainWindow(QMainWindow):
                 return False
             self._choose_account(other.name)
             account = other
-        mine = [r for r in rows if r.kind == account.kind]
-        self.model.add_skills([r.skill_id for r in mine if r.skill_id], self.names())
         from dataclasses import replace
 
+        from console.services.batch import OPERATIONS
+
+        mine = [r for r in rows if r.kind == account.kind and r.operation in OPERATIONS]
+        if len(mine) < len(rows):  # a link needs a fresh partner code: not from history
+            self.show_message(
+                f"{len(rows) - len(mine)} row(s) cannot be re-run here (a link needs a fresh "
+                "partner code: use the detail pane; or another login kind).",
+                error=True,
+            )
+        self.model.add_skills([r.skill_id for r in mine if r.skill_id], self.names())
         return self._run_batch([replace(r, profile=account.name) for r in mine], "Re-run")
 
     # --- accounts -----------------------------------------------------------------------------
