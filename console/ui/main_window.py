@@ -497,7 +497,7 @@ class MainWindow(QMainWindow):
         self._account_changed()
 
     def _size_columns(self) -> None:
-        widths = [140, 220, 170, 170, 80] if self.model.owner else [130, 190, 150, 90, 110, 70]
+        widths = [130, 200, 160, 160, 80] if self.model.owner else [120, 180, 140, 90, 110, 70]
         for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
 
