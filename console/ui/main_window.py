@@ -624,8 +624,16 @@ class MainWindow(QMainWindow):
 
     def _logins_changed(self) -> None:
         """A refresh or a revocation changed what is stored (e.g. LWA ended a login)."""
+        before = self.current_account()
         self.reload_accounts(None)
         self.login.refresh()
+        after = self.current_account()
+        if before is not None and (after is None or after.name != before.name):
+            self.show_message(
+                f"{before.label.split(' — ')[0]}: the login has ended (Amazon refused it). "
+                "Log in again (Ctrl+Shift+L).",
+                error=True,
+            )
 
     def start_login(self) -> None:
         self.sign_in.setChecked(True)
@@ -1116,7 +1124,10 @@ class MainWindow(QMainWindow):
                         cell.running = None
                 self._repaint_rows(rows)
                 stopped = " (cancelled)" if run.cancelled else ""
-                if rows[0].operation == "customer-endpoint" and not stopped:
+                current = self.current_account()
+                if current is None or current.name != rows[0].profile:
+                    pass  # another account's words would mislabel this one's screen
+                elif rows[0].operation == "customer-endpoint" and not stopped:
                     pass  # its answer is the message (see _endpoint_answered)
                 else:
                     self.show_message(
