@@ -12,6 +12,10 @@ from console import APP_NAME
 from console.streams import ensure_std_streams
 
 SELF_TEST_SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
+SELF_TEST_MORE = (  # two more demo rows: the answers must not trade places
+    "amzn1.ask.skill.00000000-0000-4000-8000-000000000002",
+    "amzn1.ask.skill.00000000-0000-4000-8000-000000000003",
+)
 FLAGS = ("--sandbox", "--self-test", "--version")
 SELF_TEST_TIMEOUT = 90.0  # a safety net: the Check action gives up after its own 60 s deadline
 
@@ -165,7 +169,7 @@ async def start_failed(args: Options, window: Any, what: str) -> int:
         hint = (
             "Check settings.toml and the SKILL_CONSOLE_* variables, then quit (Ctrl+Q) and retry."
         )
-    window.status.show_message(f"{what.rstrip('.')}.\n{hint}", error=True)
+    window.show_message(f"{what.rstrip('.')}.\n{hint}", error=True)
     await window.shutdown.wait()
     return 1
 
@@ -232,7 +236,7 @@ def sandbox_backend(server: Any) -> Any:
         for a in server.info()["accounts"]
     ]
     envs = {a.name: server.env(a.name) for a in accounts}
-    return Backend(
+    backend = Backend(
         accounts,
         envs,
         login_env=server.env("developer"),
@@ -240,6 +244,9 @@ def sandbox_backend(server: Any) -> Any:
         persist=False,
         profile="sandbox",
     )
+    backend.demo_skills = {s["id"]: s["name"] for s in server.info()["skills"]}
+    backend.sandbox_admin = server.urls.admin
+    return backend
 
 
 def environment_backend(profile: str = "default") -> Any:
@@ -260,54 +267,53 @@ def environment_backend(profile: str = "default") -> Any:
 
 
 async def self_test(window: Any) -> int:
-    """Check the sandbox's demo skill as its developer by driving the window as a user would
-    (account, skill ID, stage, Check), then read the outcome off the window; print one line."""
+    """Drive the workbench as a user would: the sandbox's developer, three demo skills as rows,
+    select them, Check (both stages of each), change the selection while the answers are out;
+    then read every cell: each answer must sit on the row and stage it was asked for."""
     import asyncio
 
-    from console.ui.status_panel import badge_for
-
-    outcome: dict[str, Any] = {}  # the result the window was handed, if the check succeeded
-    window.runner.finished.connect(lambda _name, result: outcome.setdefault("result", result))
-
-    if not _choose_account(window, "developer"):
+    if not window._choose_account("developer"):
         return _self_test_failed("the sandbox's developer account is not in the Account list")
-    window.selector.stage.setCurrentText("development")
-    window.selector.skill.setCurrentText(SELF_TEST_SKILL)
+    skills = [SELF_TEST_SKILL, *SELF_TEST_MORE]
+    window.model.add_skills(skills, window.names())
+    window.select_skills(skills)
     if not window.check_action.isEnabled():
-        why = window.selector.hint.text() or "no usable account or skill ID"
-        return _self_test_failed(f"Check is disabled ({why})")
+        return _self_test_failed("Check is disabled with three rows selected")
     rows_before = window.activity.model.rowCount()
     window.check_action.trigger()
+    window.select_skills([skills[-1]])  # a selection change mid-flight moves no answer
     try:
         async with asyncio.timeout(SELF_TEST_TIMEOUT):
-            await window.runner.wait()
+            await window.wait_batch()
     except TimeoutError:
-        window.runner.cancel()
-        await window.runner.wait()
+        window.cancel()
+        await window.wait_batch()
         return _self_test_failed(f"no answer within {SELF_TEST_TIMEOUT:.0f} s")
-    rows = window.activity.model.rowCount() - rows_before
-    result = outcome.get("result")
-    if result is None:  # failed or cancelled: the status panel says what happened
-        shown = window.status.message.text() or "the window showed no result"
-        return _self_test_failed(shown)
-    badge, expected = window.status.badge.text(), badge_for(result.state)[0]
-    if badge != expected or rows < 1:
-        return _self_test_failed(
-            f"the window shows {badge!r} and {rows} activity row(s) for state {result.state}"
+    requests = window.activity.model.rowCount() - rows_before
+    cells = {key: cell for key, cell in window.model.cells.items() if key.skill_id in skills}
+    misplaced = [
+        key
+        for key, cell in cells.items()
+        if cell.result is None
+        or (cell.result.row.skill_id, cell.result.row.stage) != (key.skill_id, key.stage)
+    ]
+    if len(cells) != 2 * len(skills) or misplaced:
+        return _self_test_failed(f"{len(cells)} answered cells, misplaced: {misplaced}")
+    first = next(
+        c for k, c in cells.items() if k.skill_id == SELF_TEST_SKILL and k.stage == "development"
+    )
+    if first.state is None:
+        result = first.result
+        shown = " ".join(t for t in (result.message, result.hint) if t) or "no result shown"
+        return _self_test_failed(f"Check failed: {shown}")
+    region = window.backend.region(first.endpoint, "developer")
+    print(
+        one_line_text(
+            f"self-test ok: {first.state} via {first.endpoint} ({region}) in {requests} HTTP "
+            f"request(s); {len(cells)} answers on {len(skills)} rows, each on its own row"
         )
-    endpoint = window.status.endpoint.text()
-    print(one_line_text(f"self-test ok: {result.state} via {endpoint} in {rows} HTTP request(s)"))
+    )
     return 0
-
-
-def _choose_account(window: Any, name: str) -> bool:
-    """Pick `name` in the window's Account list, as a user would."""
-    for index in range(window.account.count()):
-        account = window.account.itemData(index)
-        if getattr(account, "name", None) == name:
-            window.account.setCurrentIndex(index)
-            return True
-    return False
 
 
 def _self_test_failed(what: str) -> int:

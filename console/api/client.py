@@ -570,9 +570,18 @@ class SkillApiClient:
         url = base.rstrip("/") + path
         while True:
             tries += 1
-            reply, outcome, elapsed, started = await self._limited_send(
-                action, method, url, base, token, body
-            )
+            began, began_at = time.perf_counter(), datetime.now(UTC)
+            try:
+                reply, outcome, elapsed, started = await self._limited_send(
+                    action, method, url, base, token, body
+                )
+            except asyncio.CancelledError:  # the log shows what was out when Cancel came
+                cancelled = _Reply(
+                    Action.FAIL, base.rstrip("/"), None, b"", None, "cancelled", True
+                )
+                elapsed = (time.perf_counter() - began) * 1000
+                self._record(action, method, url, cancelled, elapsed, began_at, "cancelled")
+                raise
             if reply.status is None and reply.sent:
                 action.unanswered.add(method)
             decision = decide(

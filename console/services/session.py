@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from console.api.errors import AuthError, ConsoleError, ValidationError
+from console.api.models import AttemptListener
 from console.api.tokens import TokenProvider
 from console.auth.lwa import LoginFlow, LoginKind, scopes_for
 from console.auth.provider import RefreshingTokenProvider, StaticTokenProvider
@@ -203,11 +204,15 @@ async def login(
     on_started: Callable[[LoginFlow], None] | None = None,
     wait_seconds: float = 300.0,
     store: TokenStore | None = None,
+    on_attempt: AttemptListener | None = None,
 ) -> TokenSet:
-    """Browser login (PKCE, loopback redirect); the tokens end up in the keychain."""
+    """Browser login (PKCE, loopback redirect); the tokens end up in the keychain.
+    `on_attempt` sees each call to the token endpoint (the window's activity log)."""
     store = store or TokenStore(profile)
     settings = lwa_settings(env)
     client = await asyncio.to_thread(_lwa_client, settings, store)  # may read the keychain
+    if on_attempt is not None:
+        client.listeners.append(on_attempt)
     chosen = redirect_port(env, settings.authorize_url, port)
     flow = LoginFlow(
         client,
@@ -275,7 +280,11 @@ def redirect_port(env: Mapping[str, str], authorize_url: str, explicit: int | No
 
 
 async def logout(
-    env: Mapping[str, str], *, profile: str = "default", store: TokenStore | None = None
+    env: Mapping[str, str],
+    *,
+    profile: str = "default",
+    store: TokenStore | None = None,
+    on_attempt: AttemptListener | None = None,
 ) -> LogoutReport:
     """Revoke and forget both logins of the profile, and its stored client secret."""
     store = store or TokenStore(profile)
@@ -287,7 +296,7 @@ async def logout(
             stored = await asyncio.to_thread(store.load, kind)
             if stored is None:
                 continue
-            problem = await _revoke(settings, store, stored.tokens.refresh_token)
+            problem = await _revoke(settings, store, stored.tokens.refresh_token, on_attempt)
             if problem:
                 not_revoked.append(f"{kind}: {problem}")
             await asyncio.to_thread(store.delete, kind)
@@ -296,13 +305,20 @@ async def logout(
     return LogoutReport(tuple(removed), tuple(not_revoked))
 
 
-async def _revoke(settings: LwaSettings, store: TokenStore, token: str | None) -> str | None:
+async def _revoke(
+    settings: LwaSettings,
+    store: TokenStore,
+    token: str | None,
+    on_attempt: AttemptListener | None = None,
+) -> str | None:
     """Why `token` could not be revoked (None when it was, or there was nothing to revoke)."""
     if not token:
         return None
     if not settings.client_id:
         return "no LWA client id is configured to revoke it with"
     client = await asyncio.to_thread(_lwa_client, settings, store)
+    if on_attempt is not None:
+        client.listeners.append(on_attempt)
     return await client.revoke(token)
 
 

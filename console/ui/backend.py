@@ -55,6 +55,8 @@ class Backend:
         self.keychain_problem: ConsoleError | None = None
         self._saves: set[asyncio.Task[None]] = set()
         self.on_logins_changed: Callable[[], None] | None = None  # the window re-reads them
+        self.demo_skills: dict[str, str] = {}  # sandbox: skill ID → demo name (workbench rows)
+        self.sandbox_admin: str | None = None  # sandbox: its admin address (faults, reset)
         if persist:
             state = RuntimeState()
             self.memory = EndpointMemory(state.endpoints(), on_change=state.save_endpoints)
@@ -133,6 +135,7 @@ class Backend:
             open_browser=self.open_browser,
             on_started=on_started,
             store=self.store,
+            on_attempt=self._emit,  # the login's own token calls reach the activity log
         )
         await self._drop(f"login-{kind}")  # its old service held the old tokens
         await self.reload_logins()
@@ -140,7 +143,9 @@ class Backend:
 
     async def logout(self) -> session.LogoutReport:
         try:
-            report = await session.logout(self.login_env, profile=self.profile, store=self.store)
+            report = await session.logout(
+                self.login_env, profile=self.profile, store=self.store, on_attempt=self._emit
+            )
         finally:
             await self.reload_logins()
         for kind in report.removed:
@@ -177,6 +182,28 @@ class Backend:
             return None
         region = region_of(endpoint, self.settings(account).endpoints)
         return region.value.upper() if region else None
+
+    def places(self, account: str) -> dict[str, str]:
+        """Addresses in words for messages ("NA endpoint", "Login with Amazon"), keyed by the
+        base URL and by scheme://host."""
+        from urllib.parse import urlsplit
+
+        words: dict[str, str] = {}
+        named = [
+            (url, f"{region.value.upper()} endpoint")
+            for region, url in self.settings(account).endpoints.items()
+        ]
+        env = self._env(account)
+        for var in ("SKILL_CONSOLE_LWA_TOKEN_URL", "SKILL_CONSOLE_LWA_AUTHORIZE_URL"):
+            if env.get(var):
+                named.append((env[var], "Login with Amazon"))
+        if self.partner_authorize_url:
+            named.append((self.partner_authorize_url, "the test partner"))
+        for url, word in named:
+            parts = urlsplit(url)
+            words.setdefault(f"{parts.scheme}://{parts.netloc}", word)
+            words.setdefault(url.rstrip("/"), word)
+        return words
 
     async def partner_code(self) -> str:
         if not self.partner_authorize_url:

@@ -57,7 +57,7 @@ class LoginPane(QGroupBox):
         self.fixed = False  # sandbox: demo accounts, no profile management
         self.outside_busy = False  # the window runs an operation: profiles must not change
         self._was_busy = False
-        self.new_profile = QPushButton("&New…")
+        self.new_profile = QPushButton("Ne&w…")
         self.new_profile.setToolTip("Create a profile (another account's settings and login)")
         self.rename_profile = QPushButton("Rena&me…")
         self.rename_profile.setToolTip("Rename this profile (its login moves with it)")
@@ -78,23 +78,25 @@ class LoginPane(QGroupBox):
         tint(self.error, ERROR)
         self.error.setAccessibleName("Login problem")
         self.waiting = self._waiting_box()
+        # A narrow side pane: one control a line, so it needs width for none of them.
         grid = QGridLayout()
         grid.addWidget(QLabel("Profile:"), 0, 0)
         grid.addWidget(self.profile, 0, 1)
-        grid.addWidget(self.new_profile, 0, 2)
-        grid.addWidget(self.rename_profile, 0, 3)
-        grid.addWidget(self.delete_profile, 0, 4)
-        grid.addWidget(QLabel("Kind:"), 1, 0)
-        grid.addWidget(self.kind, 1, 1)
-        grid.addWidget(self.login_button, 1, 2, 1, 3)
+        manage = QHBoxLayout()
+        manage.addWidget(self.new_profile)
+        manage.addWidget(self.rename_profile)
+        manage.addWidget(self.delete_profile)
+        grid.addLayout(manage, 1, 0, 1, 2)
+        grid.addWidget(QLabel("Kind:"), 2, 0)
+        grid.addWidget(self.kind, 2, 1)
+        grid.addWidget(self.login_button, 3, 0, 1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addWidget(self.waiting)
-        row = QHBoxLayout()
-        row.addWidget(self.state, 1)
-        row.addWidget(self.logout_button)
-        layout.addLayout(row)
+        layout.addWidget(self.state)
+        layout.addWidget(self.logout_button)
         layout.addWidget(self.error)
+        layout.addStretch(1)
         self.waiting.hide()
         self.login_button.clicked.connect(self.start_login)
         self.logout_button.clicked.connect(self.start_logout)
@@ -116,7 +118,7 @@ class LoginPane(QGroupBox):
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.url.text()))
         self.paste = QLineEdit(placeholderText="…or paste the address the browser ended on")
         self.paste.setAccessibleName("Pasted redirect address")
-        use = QPushButton("Use t&his address")
+        use = QPushButton("Use this address")
         use.clicked.connect(self.use_pasted)
         self.paste.returnPressed.connect(self.use_pasted)
         cancel = QPushButton("Cancel")
@@ -125,21 +127,19 @@ class LoginPane(QGroupBox):
         self.waiting_label.setWordWrap(True)
         grid = QGridLayout(box)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.waiting_label, 0, 0, 1, 3)
+        grid.addWidget(self.waiting_label, 0, 0, 1, 2)
         grid.addWidget(self.url, 1, 0, 1, 2)
-        grid.addWidget(copy, 1, 2)
-        grid.addWidget(self.paste, 2, 0, 1, 2)
-        grid.addWidget(use, 2, 2)
-        grid.addWidget(cancel, 3, 2)
+        grid.addWidget(copy, 2, 1)
+        grid.addWidget(self.paste, 3, 0, 1, 2)
+        grid.addWidget(use, 4, 1)
+        grid.addWidget(cancel, 5, 1)
         return box
 
     # --- wiring -------------------------------------------------------------------------------
 
     def finish_start(self) -> None:
-        """What the first frame does not need (see MainWindow.finish_start)."""
-        from PySide6.QtGui import QKeySequence
-
-        self.login_button.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        """What the first frame does not need (see MainWindow.finish_start). Ctrl+Shift+L is
+        the window's: it works while this pane is folded away too."""
 
     def set_backend(self, backend: Any, profiles: list[str], *, fixed: bool) -> None:
         """A backend for `profiles[...]`; `fixed` (sandbox) disables profile management."""
@@ -232,7 +232,13 @@ class LoginPane(QGroupBox):
                 "address the browser ends on."
             )
         elif flow.browser_opened:
-            text = "Waiting for the browser… finish signing in there (5 minutes)."
+            # The desktop's opener says "done" even when no browser exists (item 11): we
+            # cannot know, so say what to do if nothing appeared.
+            text = (
+                "The sign-in page was handed to your browser: finish signing in there "
+                "(5 minutes). No browser window? Copy the URL below into one, or paste the "
+                "address it ends on."
+            )
         else:
             text = "No browser could be opened: open this URL yourself, then come back."
         self.waiting_label.setText(text)

@@ -1,61 +1,92 @@
-"""The main window: account, skill/stage, actions, status panel and the activity log dock."""
+"""The main window, a workbench: skills as rows (both owner stages side by side, or the
+customer's state), actions on the selected rows through the batch engine, a detail pane, a
+compact account bar over a collapsible login pane, and the activity log dock.
+
+Every operation captures its cell keys (account, kind, skill, stage) when it starts; answers
+find their cell by key when they land, so a selection or account change never moves one.
+Other views (History, Sandbox) join through `add_view`.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QProgressBar,
     QPushButton,
-    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from console.api.errors import ConsoleError
 from console.ui.accounts import Account
+from console.ui.answers import CURRENT, RUNNING_WORDS, row_message
+from console.ui.cells import (
+    CUSTOMER_STAGE,
+    STAGES,
+    CellKey,
+    clean_ids,
+    name_hosts,
+    region_words,
+)
+from console.ui.detail_pane import DetailPane
 from console.ui.login_pane import LoginPane
-from console.ui.operations import OperationRunner
-from console.ui.palette import fill
-from console.ui.skill_selector import SkillSelector
-from console.ui.status_panel import StatusPanel
+from console.ui.palette import ERROR, fill, tint
 
 if TYPE_CHECKING:  # asyncio, the API models and the service stack load after the first paint
     import asyncio
 
+    from console.api.errors import ConsoleError
     from console.api.models import Attempt, OperationResult
     from console.services import ConsoleService
+    from console.services.batch import BatchResult, BatchRow, BatchRun
+    from console.services.customers import Progress
+    from console.services.history import History
     from console.ui.activity_log import ActivityLog
     from console.ui.backend import Backend
+    from console.ui.workbench_model import WorkbenchModel
 
-TRANSITIONAL = ("ENABLING", "DISABLING")
-LOG_HEIGHT = 190  # the log's first height: the customer controls fit above it at 1040×840
-FAILED = ("ENABLING_FAILED", "DISABLING_FAILED")
-READY = "Ready. Enter a skill ID and press F5 to check it."
-NOT_SIGNED_IN = "Not signed in: choose a login kind and press 'Log in with Amazon' (Ctrl+Shift+L)."
-WANTED = {"customer-enable": ("ENABLED",), "customer-disable": ("DISABLED", "NO_ASSOCIATION")}
+LOG_HEIGHT = 150  # the log's first height: the workbench keeps room above it at 1280×720
+MINIMUM = (960, 600)
+LOGIN_WIDTH = 300  # the stated minimum size: every primary action still shows
+FIRST_SIZE = (1280, 760)
+READY = "Ready. Add skills (paste IDs, import a CSV or pick a pinned set), select rows, press F5."
+NOT_SIGNED_IN = "Not signed in: open Sign in (Alt+G) and press 'Log in with Amazon'."
 
 
-def _pinned(raw: object) -> dict[str, str]:
-    """Pinned skills from settings; anything unreadable is dropped, not fatal."""
+def _json_setting(raw: object, kind: type) -> object:
+    """A JSON value from settings; anything unreadable is dropped, not fatal."""
     try:
         data = json.loads(str(raw))
     except ValueError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
+        return kind()
+    return data if isinstance(data, kind) else kind()
+
+
+def _pinned(raw: object) -> dict[str, str]:
+    data = _json_setting(raw, dict)
+    assert isinstance(data, dict)
     return {str(k): str(v) for k, v in data.items()}
+
+
+def _sets(raw: object) -> dict[str, list[str]]:
+    data = _json_setting(raw, dict)
+    assert isinstance(data, dict)
+    return {str(k): [str(s) for s in v] for k, v in data.items() if isinstance(v, list)}
 
 
 class MainWindow(QMainWindow):
@@ -66,44 +97,44 @@ class MainWindow(QMainWindow):
         self.backend = backend
         self.settings = settings
         self.sandbox = sandbox
-        self.setWindowTitle("Skill Enablement Console" + (" — Sandbox" if sandbox else ""))
+        # The app's name is in the title bar already (applicationDisplayName): not twice.
+        self.setWindowTitle("Sandbox" if sandbox else "Workbench")
         self.setObjectName("mainWindow")
-        self.runner = OperationRunner(self)
         self.logins_task: asyncio.Task[None] | None = None
         self.swap_task: asyncio.Task[None] | None = None
         self.fetch_task: asyncio.Task[None] | None = None
+        self.batch: BatchRun | None = None
+        self.batch_task: asyncio.Task[None] | None = None
+        self.row_tasks: dict[CellKey, asyncio.Task[None]] = {}  # link / unlink, per cell
         self._shutdown: asyncio.Event | None = None
         self.painted = False
         self.activity_dock: QDockWidget | None = None  # built by finish_start
         self._activity: ActivityLog | None = None
+        self._model: WorkbenchModel | None = None
+        self._selected: list[str] | None = None  # see selected_skills
         self._shortcuts: list[tuple[QAction, str | QKeySequence.StandardKey]] = []
         self._started = False
-        self.status = StatusPanel()
-        recent = settings.value("recentSkills", [], type=list)
-        self.selector = SkillSelector(
-            [str(s) for s in recent] if isinstance(recent, list) else [],
-            _pinned(settings.value("pinnedSkills", "{}")),
-        )
-        self.login = LoginPane()
         self.backend_factory: Callable[[str], Backend] | None = None  # profile → backend
-        self.account = QComboBox()
-        self.account.setAccessibleName("Account")
-        self.partner_code = QLineEdit(placeholderText="partner authorization code")
-        self.partner_code.setAccessibleName("Partner authorization code")
-        self.redirect_uri = QLineEdit(placeholderText="https://… (used to get the code)")
-        self.redirect_uri.setAccessibleName("Redirect URI")
-        self.verifier = QLineEdit(placeholderText="optional PKCE code verifier")
-        self.verifier.setAccessibleName("Code verifier")
+        self.pinned = _pinned(settings.value("pinnedSkills", "{}"))
+        self.sets = _sets(settings.value("pinnedSets", "{}"))
+        recent = settings.value("recentSkills", [], type=list)
+        self.recent = [str(s) for s in recent] if isinstance(recent, list) else []
+        self.endpoint_answer: dict[str, str] = {}  # account → where its customer lives
+        self.endpoint_results: dict[str, BatchResult] = {}  # …and the answer (case summary)
+        self.confirm_box: QWidget | None = None
+        self.dialog: QWidget | None = None
+        self.login = LoginPane()
+        self.detail = DetailPane()
         self._build_actions()
         self._build_layout()
         self._wire()
         self.set_backend(backend)
         geometry = settings.value("geometry")
         if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+            self.restoreGeometry(geometry)  # Qt moves an off-screen window back inside
         else:
             self._fit_screen()
-        self.selector.skill.setFocus()  # typing at start-up goes into the skill ID
+        self.add_ids.setFocus()  # typing at start-up goes into the skill IDs field
 
     # --- construction -------------------------------------------------------------------------
 
@@ -124,37 +155,49 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.check_action = self._action("&Check", "F5", self.check, "Read the current state (F5)")
+        self.check_action = self._action(
+            "&Check", "F5", self.check, "Read the state of the selected rows (F5)"
+        )
         self.enable_action = self._action(
             "&Enable",
             "Ctrl+Shift+E",  # not Ctrl+E: Linux text fields take it (end of line)
             self.enable,
-            "Owner: enable this stage; the other is disabled (Ctrl+Shift+E)",
+            "Owner: enable the chosen stage of the selected rows; the other stage is "
+            "disabled (Ctrl+Shift+E)",
         )
         self.disable_action = self._action(
-            "&Disable", "Ctrl+Shift+D", self.disable, "Owner: disable this stage (Ctrl+Shift+D)"
+            "&Disable",
+            "Ctrl+Shift+D",
+            self.disable,
+            "Owner: disable the chosen stage of the selected rows (Ctrl+Shift+D)",
         )
         self.endpoint_action = self._action(
             "&Find endpoint", "Ctrl+P", self.find_endpoint, "Customer: find the regional endpoint"
         )
         self.link_action = self._action(
-            "&Link", "Ctrl+L", self.link, "Customer: enable and link with the partner code"
+            "&Link", "Ctrl+L", self.link, "Customer: enable and link the selected skill"
         )
         self.unlink_action = self._action(
-            "&Unlink",
+            "Unlin&k",
             "Ctrl+Shift+U",  # not Ctrl+U: Linux text fields take it (delete the line)
             self.unlink,
-            "Customer: disable and unlink (Ctrl+Shift+U)",
+            "Customer: disable and unlink the selected skills (Ctrl+Shift+U)",
         )
         self.cancel_action = self._action(
-            "Cancel", "Esc", self.cancel, "Cancel the running operation or sign-in (Esc)"
+            "Cancel", "Esc", self.cancel, "Cancel the running operations or sign-in (Esc)"
+        )
+        self.login_action = self._action(
+            "Log in with Amazon…",
+            "Ctrl+Shift+L",
+            self.start_login,
+            "Open the login pane and sign in with the browser (Ctrl+Shift+L)",
+        )
+        self.copy_action = self._action(
+            "Copy result", "Ctrl+Shift+C", self.copy_result, "Copy the selected row's details"
         )
         self.quit_action = self._action(
-            "&Quit",
-            "Ctrl+Q",
-            lambda: self.close(),
-            "Quit (Ctrl+Q)",  # the standard key is empty on Windows
-        )
+            "&Quit", "Ctrl+Q", lambda: self.close(), "Quit (Ctrl+Q)"
+        )  # the standard key is empty on Windows
         self.cancel_action.setEnabled(False)
         menu = self.menuBar().addMenu("&Skill")
         for action in (self.check_action, self.enable_action, self.disable_action):
@@ -163,13 +206,20 @@ class MainWindow(QMainWindow):
         for action in (self.endpoint_action, self.link_action, self.unlink_action):
             menu.addAction(action)
         menu.addSeparator()
+        menu.addAction(self.copy_action)
+        menu.addAction(self.login_action)
         menu.addAction(self.cancel_action)
         menu.addAction(self.quit_action)
         self.view_menu = self.menuBar().addMenu("&View")
+        help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = QAction("Keyboard &shortcuts", self)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self._shortcuts.append((self.shortcuts_action, "F1"))
+        help_menu.addAction(self.shortcuts_action)
         self.about_action = QAction("&About Skill Console", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)  # macOS: the application menu
         self.about_action.triggered.connect(self.show_about)
-        self.menuBar().addMenu("&Help").addAction(self.about_action)
+        help_menu.addAction(self.about_action)
 
     def _button(self, action: QAction) -> QPushButton:
         button = QPushButton(action.text())
@@ -180,67 +230,145 @@ class MainWindow(QMainWindow):
         button.setEnabled(action.isEnabled())
         return button
 
+    def _account_bar(self) -> QWidget:
+        """One line: account switcher, who is signed in, Sign in (folds the pane), Log out."""
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.account = QComboBox()
+        self.account.setAccessibleName("Account")
+        self.account.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.account.setMinimumContentsLength(28)  # the list's longest entry never widens it
+        label = QLabel("Acco&unt:")
+        label.setBuddy(self.account)
+        self.who = QLabel("—")
+        self.who.setAccessibleName("Signed in as")
+        self.who.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.sign_in = QPushButton("Si&gn in…")
+        self.sign_in.setCheckable(True)
+        self.sign_in.setToolTip("Show or hide the login pane (profile, Log in with Amazon)")
+        self.log_out = QPushButton("Log out")
+        self.log_out.setToolTip("Log out this profile's logins (revokes them)")
+        row.addWidget(label)
+        row.addWidget(self.account)
+        row.addWidget(self.who, 1)
+        row.addWidget(self.sign_in)
+        row.addWidget(self.log_out)
+        return bar
+
+    def _skills_bar(self) -> QWidget:
+        """Adding rows: paste many IDs, import a CSV, pinned sets; pin and remove rows."""
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.add_ids = QLineEdit(placeholderText="paste or type skill IDs (many at once)")
+        self.add_ids.setAccessibleName("Skill IDs to add")
+        self.add_ids.setClearButtonEnabled(True)
+        label = QLabel("Add skill &IDs:")
+        label.setBuddy(self.add_ids)
+        self.add_button = QPushButton("Add")
+        self.import_button = QPushButton("Im&port CSV…")
+        self.import_button.setToolTip("Add the skills of a batch CSV (operation,skill_id,stage)")
+        self.set_picker = QComboBox()
+        self.set_picker.setAccessibleName("Pinned sets")
+        self.set_picker.setToolTip("Add a pinned set of skills")
+        self.set_picker.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.set_picker.setMinimumContentsLength(12)
+        self.save_set = QPushButton("Save set…")
+        self.save_set.setToolTip("Pin the selected rows (or all rows) as a named set")
+        self.pin_button = QPushButton("Pi&n…")
+        self.pin_button.setToolTip("Give the selected skill a friendly name (pinned), or unpin")
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the selected rows from the workbench (Delete)")
+        row.addWidget(label)
+        row.addWidget(self.add_ids, 1)
+        row.addWidget(self.add_button)
+        row.addWidget(self.import_button)
+        row.addWidget(self.set_picker)
+        row.addWidget(self.save_set)
+        row.addWidget(self.pin_button)
+        row.addWidget(self.remove_button)
+        return bar
+
+    def _actions_bar(self) -> QWidget:
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.stage = QComboBox()
+        self.stage.addItems(list(STAGES))
+        self.stage.setAccessibleName("Stage to change")
+        self.stage.setToolTip("The stage Enable, Disable and Link act on")
+        stage_label = QLabel("Stage:")
+        stage_label.setBuddy(self.stage)
+        row.addWidget(stage_label)
+        row.addWidget(self.stage)
+        self.owner_buttons = [self._button(a) for a in (self.enable_action, self.disable_action)]
+        self.customer_buttons = [
+            self._button(a) for a in (self.endpoint_action, self.unlink_action)
+        ]
+        row.addWidget(self._button(self.check_action))
+        for button in self.owner_buttons + self.customer_buttons:
+            row.addWidget(button)
+        self.cancel_button = self._button(self.cancel_action)
+        row.addWidget(self.cancel_button)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Batch progress")
+        self.progress.setFormat("%v of %m")
+        self.progress.setMaximumWidth(180)
+        keep = self.progress.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # appearing moves nothing (item 20)
+        self.progress.setSizePolicy(keep)
+        self.progress.hide()
+        row.addWidget(self.progress)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Last message")
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.message.setFixedHeight(2 * self.message.fontMetrics().lineSpacing() + 4)
+        row.addWidget(self.message, 1)
+        return bar
+
     def _build_layout(self) -> None:
-        account_box = QGroupBox("Account")
-        account_form = QFormLayout(account_box)
-        account_form.addRow("Lo&gged in as:", self.account)
-        self.account_kind = QLabel()
-        account_form.addRow("Account type:", self.account_kind)
-
-        owner_box = QGroupBox("Skill owner")
-        owner_row = QHBoxLayout(owner_box)
-        for action in (self.check_action, self.enable_action, self.disable_action):
-            owner_row.addWidget(self._button(action))
-        self.owner_box = owner_box
-
-        customer_box = QGroupBox("Customer")
-        customer_layout = QVBoxLayout(customer_box)
-        row = QHBoxLayout()
-        for action in (self.endpoint_action, self.check_action, self.unlink_action):
-            row.addWidget(self._button(action))
-        customer_layout.addLayout(row)
-        link_form = QFormLayout()
-        code_row = QHBoxLayout()
-        code_row.addWidget(self.partner_code, 1)
-        self.fetch_code = QPushButton("Get sand&box code")
-        self.fetch_code.setToolTip("Ask the sandbox's test partner for a fresh one-time code")
-        self.fetch_code.clicked.connect(self.get_partner_code)
-        code_row.addWidget(self.fetch_code)
-        link_form.addRow("Partner code:", code_row)
-        link_form.addRow("&Redirect URI:", self.redirect_uri)
-        link_form.addRow("P&KCE verifier:", self.verifier)
-        customer_layout.addLayout(link_form)
-        customer_layout.addWidget(self._button(self.link_action))
-        self.customer_box = customer_box
-
-        cancel = self._button(self.cancel_action)
-        left = QVBoxLayout()
-        left.addWidget(self.login)
-        left.addWidget(account_box)
-        left.addWidget(self.selector)
-        left.addWidget(owner_box)
-        left.addWidget(customer_box)
-        left.addWidget(cancel)
-        left.addStretch(1)
-        # The controls scroll rather than push the window past a small or scaled screen.
-        left.setContentsMargins(0, 0, 0, 0)
-        controls = QWidget()
-        controls.setLayout(left)
-        scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.controls_area = scroll
         body = QWidget()
         outer = QVBoxLayout(body)
-        columns = QHBoxLayout()
-        columns.addWidget(scroll, 3)
-        columns.addWidget(self.status, 2)
-        outer.addLayout(columns, 1)
+        outer.setContentsMargins(6, 4, 6, 0)
+        outer.addWidget(self._account_bar())
+        outer.addWidget(self._skills_bar())
+        outer.addWidget(self._actions_bar())
+        self.table = QTableView()
+        self.table.setAccessibleName("Skills")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (item 4)
+        self.table.setAlternatingRowColors(False)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.splitter = QSplitter()
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.table.setMinimumWidth(360)
+        self.detail.setMinimumWidth(300)
+        self.views = QTabWidget()
+        self.views.setDocumentMode(True)
+        self.views.addTab(self.splitter, "Workbench")
+        # The login pane is a side pane left of the views, folded until asked for (or while
+        # nobody is signed in): opening it takes width, never the actions' height.
+        self.login.setFixedWidth(LOGIN_WIDTH)
+        self.login.hide()
+        middle = QHBoxLayout()
+        middle.addWidget(self.login)
+        middle.addWidget(self.views, 1)
+        outer.addLayout(middle, 1)
         self.log_room = QWidget()  # where the log dock goes: nothing moves when it comes
         self.log_room.setFixedHeight(LOG_HEIGHT)
         outer.addWidget(self.log_room)
         self.setCentralWidget(body)
+        self.setMinimumSize(*MINIMUM)
         if self.sandbox:
             marker = QLabel(" SANDBOX ")
             marker.setAccessibleName("Sandbox mode")
@@ -249,40 +377,104 @@ class MainWindow(QMainWindow):
             font.setBold(True)
             marker.setFont(font)
             self.statusBar().addPermanentWidget(marker)
-        self.setTabOrder(self.account, self.selector.skill)
-        self.setTabOrder(self.selector.skill, self.selector.stage)
+        self.sandbox_address = QLabel()
+        self.sandbox_address.setAccessibleName("Sandbox admin address")
+        self.statusBar().addWidget(self.sandbox_address)
+        order = [
+            self.account,
+            self.sign_in,
+            self.log_out,
+            self.add_ids,
+            self.add_button,
+            self.import_button,
+            self.set_picker,
+            self.save_set,
+            self.pin_button,
+            self.remove_button,
+            self.stage,
+            self.table,
+            self.detail.text,
+            self.detail.copy_result,
+            self.detail.copy_case,
+            self.detail.partner_code,
+            self.detail.fetch_code,
+            self.detail.redirect_uri,
+            self.detail.verifier,
+            self.detail.link_button,
+        ]
+        for first, second in itertools.pairwise(order):
+            self.setTabOrder(first, second)
 
     def _wire(self) -> None:
-        self.login.logged_in.connect(lambda account: self.reload_accounts(account.name))
+        self.login.logged_in.connect(self._logged_in)
         self.login.logged_out.connect(lambda: self.reload_accounts(None))
         self.login.profile_changed.connect(self.switch_profile)
         self.login.busy_changed.connect(lambda _: self._refresh_enabled())
-        self.account.currentIndexChanged.connect(self._account_changed)
-        self.selector.validity_changed.connect(lambda _: self._refresh_enabled())
-        # The status panel describes one skill, stage and account: a change makes it stale.
-        self.selector.skill.editTextChanged.connect(lambda _: self._forget_result())
-        self.selector.stage.currentIndexChanged.connect(lambda _: self._forget_result())
-        self.account.currentIndexChanged.connect(lambda _: self._forget_result())
-        self.runner.started.connect(self._on_started)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(self._on_cancelled)
-        self.runner.idle.connect(self._refresh_enabled)
+        # a sign-in shows its waiting state and fallbacks, however it was started
+        self.login.login_button.clicked.connect(lambda: self.sign_in.setChecked(True))
+        self.account.currentIndexChanged.connect(lambda _: self._account_changed())
+        self.sign_in.toggled.connect(self.login.setVisible)
+        self.log_out.clicked.connect(self.login.start_logout)
+        self.add_ids.returnPressed.connect(self.add_typed)
+        self.add_button.clicked.connect(self.add_typed)
+        self.import_button.clicked.connect(self.ask_import)
+        self.set_picker.activated.connect(self._set_chosen)
+        self.save_set.clicked.connect(self.ask_save_set)
+        self.pin_button.clicked.connect(self.ask_pin)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.detail.copy_result.clicked.connect(self.copy_result)
+        self.detail.copy_case.clicked.connect(self.copy_case_summary)
+        self.detail.fetch_code.clicked.connect(self.get_partner_code)
+        self.detail.link_button.clicked.connect(self.link_action.trigger)
+        self.detail.partner_code.textChanged.connect(lambda _: self._refresh_enabled())
+        self.countdown = QTimer(self)
+        self.countdown.setInterval(500)
+        self.countdown.timeout.connect(self._tick)
 
     def finish_start(self) -> None:
-        """Everything the first frame does not need, right after it: the activity log dock,
-        keyboard shortcuts, selectable labels. They need Qt's `Qt` namespace, whose enums take
-        a noticeable part of start-up to create (see README, Benchmarks)."""
+        """Everything the first frame does not need, right after it: the table model and its
+        delegate, the activity log dock, keyboard shortcuts, selectable labels. They need Qt's
+        `Qt` namespace, whose enums take a noticeable part of start-up to create (see README,
+        Benchmarks)."""
         if self._started:
             return
         self._started = True
         from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QHeaderView
+
+        from console.ui.workbench_model import StateDelegate
 
         for action, shortcut in self._shortcuts:
             action.setShortcut(QKeySequence(shortcut))
         self.login.finish_start()
-        self.status.finish_start()
-        self.controls_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to what is inside
+        self.detail.finish_start()
+        self.who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sandbox_address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.setModel(self.model)
+        self.table.setItemDelegate(StateDelegate(self.table))
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the ID's tail tells apart
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self._size_columns()
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        for signal in (
+            self.model.modelReset,
+            self.model.rowsInserted,
+            self.model.rowsRemoved,
+            self.table.selectionModel().selectionChanged,
+        ):
+            signal.connect(lambda *_: self._forget_selection())
+        self.table.selectionModel().currentChanged.connect(lambda *_: self._selection_changed())
+        self.table.clicked.connect(self._clicked)
+        remove = QAction("Remove the selected rows", self.table)
+        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # not in text fields
+        remove.triggered.connect(self.remove_selected)
+        self.table.addAction(remove)
+        self.model.modelReset.connect(self._size_columns)
         dock = QDockWidget("Activity log", self)
         dock.setObjectName("activityDock")
         dock.setWidget(self.activity)
@@ -292,15 +484,111 @@ class MainWindow(QMainWindow):
         self.activity_dock = dock
         state = self.settings.value("windowState")
         self.resizeDocks([dock], [LOG_HEIGHT], Qt.Orientation.Vertical)  # a first start's room
+        splitter = self.settings.value("splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+            if min(self.splitter.sizes() or [0]) <= 0:  # a pane squeezed to nothing comes back
+                self.splitter.setSizes([3, 2])
         if isinstance(state, QByteArray):
             # The log's visibility, size and place as left: once the dock is laid out, or
             # the layout's own first pass would undo it.
             QTimer.singleShot(0, self, lambda: self.restoreState(state))
+        self._fill_sets()
+        self._account_changed()
+
+    def _size_columns(self) -> None:
+        widths = [130, 200, 160, 160, 80] if self.model.owner else [120, 180, 140, 90, 110, 70]
+        for column, width in enumerate(widths):
+            self.table.setColumnWidth(column, width)
+
+    @property
+    def model(self) -> WorkbenchModel:
+        """The rows (made on first use; finish_start shows them)."""
+        if self._model is None:
+            from console.ui.workbench_model import WorkbenchModel
+
+            self._model = WorkbenchModel(self)
+        return self._model
+
+    # --- the seam for other views -------------------------------------------------------------
+
+    def add_view(self, title: str, widget: QWidget, shortcut: str | None = None) -> int:
+        """Add a view (History, Sandbox) as a tab beside the workbench; `shortcut` shows it."""
+        index = self.views.addTab(widget, title)
+        if shortcut:
+            action = QAction(f"Show {title.replace('&', '')}", self)
+            action.triggered.connect(lambda: self.views.setCurrentWidget(widget))
+            self.addAction(action)
+            self.view_menu.addAction(action)
+            if self._started:
+                action.setShortcut(QKeySequence(shortcut))
+            else:
+                self._shortcuts.append((action, shortcut))
+        return index
+
+    @property
+    def history(self) -> History | None:
+        """The history the window's services record into (None: not recorded)."""
+        return self.backend.history if self.backend is not None else None
+
+    async def service_for_account(self, name: str) -> ConsoleService:
+        """The ConsoleService of an account, as the workbench uses it."""
+        assert self.backend is not None
+        return await self.backend.aservice(name)
+
+    def run_rows(self, rows: list[BatchRow]) -> bool:
+        """Run rows (e.g. re-run from History) on the workbench: their skills become rows
+        of an account of the rows' login kind, and the answers land there."""
+        account = self.current_account()
+        kinds = {row.kind for row in rows}
+        if account is None or self.backend is None or not rows:
+            return False
+        if account.kind not in kinds:
+            other = next((a for a in self.backend.accounts if a.kind in kinds), None)
+            if other is None:
+                self.show_message(f"No {'/'.join(sorted(kinds))} account is signed in.", True)
+                return False
+            self._choose_account(other.name)
+            account = other
+        from dataclasses import replace
+
+        from console.services.batch import OPERATIONS
+
+        mine = [r for r in rows if r.kind == account.kind and r.operation in OPERATIONS]
+        if len(mine) < len(rows):  # a link needs a fresh partner code: not from history
+            self.show_message(
+                f"{len(rows) - len(mine)} row(s) cannot be re-run here (a link needs a fresh "
+                "partner code: use the detail pane; or another login kind).",
+                error=True,
+            )
+        self.model.add_skills([r.skill_id for r in mine if r.skill_id], self.names())
+        return self._run_batch([replace(r, profile=account.name) for r in mine], "Re-run")
+
+    # --- accounts -----------------------------------------------------------------------------
 
     def show_about(self) -> None:
         from console.ui.about import show_about
 
         show_about(self)
+
+    def show_shortcuts(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        lines = [
+            f"{action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t"
+            f"{action.text().replace('&', '')}"
+            for action, _ in self._shortcuts
+        ]
+        extra = [
+            "Alt+letter\tthe underlined button or field",
+            "Delete\tremove the selected rows",
+            "Tab / Shift+Tab\tnext / previous control (leaves the table)",
+        ]
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", "", parent=self)
+        box.setText("\n".join(lines + extra))
+        box.setObjectName("shortcutsDialog")
+        self.dialog = box
+        box.open()
 
     def set_backend(self, backend: Backend | None) -> None:
         if backend is not None:
@@ -308,24 +596,53 @@ class MainWindow(QMainWindow):
         self.backend = backend
         self.account.clear()
         if backend is None:
-            self.status.show_busy("Starting the sandbox…" if self.sandbox else "Loading…")
+            self.show_message("Starting the sandbox…" if self.sandbox else "Loading…")
         else:
-            self.status.show_idle()
             backend.add_listener(self._on_attempt)
             backend.on_logins_changed = self._logins_changed
-            self.fetch_code.setVisible(backend.partner_authorize_url is not None)
-            if backend.partner_authorize_url and not self.redirect_uri.text():
-                self.redirect_uri.setText(backend.partner_redirect_uri)
-            self.status.show_message(READY)
+            self.detail.fetch_code.setVisible(backend.partner_authorize_url is not None)
+            if backend.partner_authorize_url and not self.detail.redirect_uri.text():
+                self.detail.redirect_uri.setText(backend.partner_redirect_uri)
+            admin = getattr(backend, "sandbox_admin", None)
+            self.sandbox_address.setText(f"Sandbox admin: {admin}" if admin else "")
+            self.show_message(READY)
+            self.model.add_skills(
+                self.pinned_first() + list(getattr(backend, "demo_skills", {})), self.names()
+            )
             self.reload_accounts(str(self.settings.value("lastAccount", "")))
             self._load_logins(backend)
         self.login.set_backend(backend, self._profiles(backend), fixed=self.sandbox)
         self._account_changed()
 
+    def names(self) -> dict[str, str]:
+        """Friendly names: the sandbox's demo names, overridden by pins."""
+        demo = dict(getattr(self.backend, "demo_skills", {}) or {})
+        return demo | self.pinned
+
+    def pinned_first(self) -> list[str]:
+        return list(self.pinned) + [r for r in self.recent if r not in self.pinned]
+
     def _logins_changed(self) -> None:
         """A refresh or a revocation changed what is stored (e.g. LWA ended a login)."""
+        before = self.current_account()
         self.reload_accounts(None)
         self.login.refresh()
+        after = self.current_account()
+        if before is not None and (after is None or after.name != before.name):
+            self.show_message(
+                f"{before.label.split(' — ')[0]}: the login has ended (Amazon refused it). "
+                "Log in again (Ctrl+Shift+L).",
+                error=True,
+            )
+
+    def start_login(self) -> None:
+        self.sign_in.setChecked(True)
+        self.login.start_login()
+
+    def _logged_in(self, account: Account) -> None:
+        self.login.error.clear()  # an old problem does not stay under "Signed in"
+        self.reload_accounts(account.name)
+        self.sign_in.setChecked(False)  # folds to the account bar once signed in
 
     def _load_logins(self, backend: Backend) -> None:
         """The profile's stored logins, read from the keychain off the UI thread."""
@@ -336,7 +653,6 @@ class MainWindow(QMainWindow):
             if backend is self.backend:
                 self.reload_accounts(str(self.settings.value("lastAccount", "")))
                 self.login.refresh()
-                self.selector.skill.setFocus()
 
         self.logins_task = asyncio.ensure_future(load())
 
@@ -363,26 +679,36 @@ class MainWindow(QMainWindow):
         self.account.blockSignals(False)
         if self.backend.keychain_problem is not None:
             problem = self.backend.keychain_problem
-            self.status.show_message(f"{problem.message}. {problem.hint}", error=True)
+            self.show_message(f"{problem.message}. {problem.hint}", error=True)
         elif not self.backend.accounts:
-            self.status.show_message(NOT_SIGNED_IN)
-        elif self.status.message.text() == NOT_SIGNED_IN:  # the stored logins have arrived
-            self.status.show_message(READY)
+            self.show_message(NOT_SIGNED_IN)
+            self.sign_in.setChecked(True)  # nobody signed in: the pane is what is needed
+        elif self.message.text() == NOT_SIGNED_IN:  # the stored logins have arrived
+            self.show_message(READY)
         self._account_changed()
+
+    def _choose_account(self, name: str) -> bool:
+        for index in range(self.account.count()):
+            if getattr(self.account.itemData(index), "name", None) == name:
+                self.account.setCurrentIndex(index)
+                return True
+        return False
 
     def switch_profile(self, profile: str) -> None:
         """Another profile: another login and settings; the old backend is closed."""
         if self.backend_factory is None:
             return
-        if self.runner.busy or self.fetching:  # put the picker back: nothing changed yet
+        if self.busy or self.fetching:  # put the picker back: nothing changed yet
             if self.backend is not None:
                 self.login.profile.setCurrentText(self.backend.profile)
-            self.status.show_message(
-                "Finish or cancel (Esc) the running operation before switching profiles.",
+            self.show_message(
+                "Finish or cancel (Esc) the running operations before switching profiles.",
                 error=True,
             )
             return
         import asyncio
+
+        from console.api.errors import ConsoleError
 
         old, self.backend = self.backend, None
         factory = self.backend_factory
@@ -400,294 +726,747 @@ class MainWindow(QMainWindow):
 
         self.swap_task = asyncio.ensure_future(swap())
 
-    # --- state --------------------------------------------------------------------------------
-
     def current_account(self) -> Account | None:
         data = self.account.currentData()
         return data if isinstance(data, Account) else None
 
     def _account_changed(self) -> None:
+        """Another account: its own cells (the other's are cleared), its own columns."""
         account = self.current_account()
-        self.account_kind.setText(
-            "—"
-            if account is None
-            else ("Developer (skill owner)" if account.kind == "developer" else "Customer")
-        )
+        if account is None:
+            self.who.setText("Nobody signed in — open Sign in (Alt+G)")
+        else:
+            kind = "skill owner (developer)" if account.kind == "developer" else "customer"
+            where = self.endpoint_answer.get(account.name, "")
+            self.who.setText(f"{account.label.split(' — ')[0]} · {kind}{where}")
+        if self._started:
+            name = account.name if account else ""
+            kind = account.kind if account else "developer"
+            kept = self.selected_skills()  # the rows stay selected; their answers do not
+            if (name, kind) != (self.model.account, self.model.kind) and not self.busy:
+                self.show_message(READY)  # the last account's words go with its answers
+            self.model.set_account(name, kind)
+            self.select_skills(kept)
+            self._selection_changed()
+        owner = account is None or account.kind == "developer"
+        for button in self.owner_buttons:
+            button.setVisible(owner)
+        for button in self.customer_buttons:
+            button.setVisible(not owner)
+        self.detail.link_box.setVisible(not owner)
         self._refresh_enabled()
 
-    def _refresh_enabled(self) -> None:
+    # --- rows ---------------------------------------------------------------------------------
+
+    def add_typed(self) -> None:
+        """Add the IDs typed or pasted (trimmed; many at once); say what was not an ID."""
+        good, bad = clean_ids(self.add_ids.text())
+        added = self.model.add_skills(good, self.names())
+        if bad:
+            self.add_ids.setText(" ".join(bad))  # what was refused stays to be fixed
+            from console.api.validation import skill_id_problem
+
+            self.show_message(
+                f"Added {added}; not a skill ID: {bad[0]!r} ({skill_id_problem(bad[0])})",
+                error=True,
+            )
+        else:
+            self.add_ids.clear()
+            self.show_message(f"Added {added} skill(s)." if added else "Already there.")
+        self._remember(good)
+
+    def _remember(self, skills: list[str]) -> None:
+        self.recent = list(dict.fromkeys(skills + self.recent))[:30]
+
+    def ask_import(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        dialog = QFileDialog(self, "Import skills from a CSV", "", "CSV files (*.csv);;All (*)")
+        dialog.fileSelected.connect(self.import_csv)
+        self.dialog = dialog
+        dialog.open()  # not exec(): see QT-ASYNC-NOTES
+
+    def import_csv(self, path: str) -> int:
+        """Add the skills of a batch CSV (or of a plain list of IDs, one a line)."""
+        from pathlib import Path
+
+        from console.batch_csv import parse_rows
+
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            self.show_message(f"Could not read {path}: {error}", error=True)
+            return 0
+        parsed = parse_rows(text)
+        skills = [r.skill_id for r in parsed.rows if r.skill_id]
+        if not parsed.rows:  # not a batch file: maybe a list of IDs
+            skills, _ = clean_ids(text)
+        added = self.model.add_skills(skills, self.names())
+        problems = "; ".join(str(p) for p in parsed.problems[:3]) if parsed.rows else ""
+        self.show_message(
+            f"Imported {added} skill(s) from {Path(path).name}."
+            + (f" Skipped: {problems}" if problems else ""),
+            error=bool(problems),
+        )
+        return added
+
+    def _fill_sets(self) -> None:
+        self.set_picker.clear()
+        self.set_picker.addItem("Pinned sets…", None)
+        for name, skills in self.sets.items():
+            self.set_picker.addItem(f"{name} ({len(skills)})", name)
+
+    def _set_chosen(self, index: int) -> None:
+        name = self.set_picker.itemData(index)
+        if isinstance(name, str):
+            added = self.model.add_skills(self.sets.get(name, []), self.names())
+            self.show_message(f"Added {added} skill(s) from the set '{name}'.")
+        self.set_picker.setCurrentIndex(0)
+
+    def ask_save_set(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Save a pinned set")
+        dialog.setLabelText("Name of the set (the selected rows, or all rows):")
+        dialog.textValueSelected.connect(self.save_pinned_set)
+        self.dialog = dialog
+        dialog.open()
+
+    def save_pinned_set(self, name: str) -> None:
+        name = name.strip()
+        skills = self.selected_skills() or list(self.model.skills)
+        if not name or not skills:
+            return
+        self.sets[name] = skills
+        self._fill_sets()
+        self.show_message(f"Pinned the set '{name}' ({len(skills)} skills).")
+
+    def ask_pin(self) -> None:
+        skills = self.selected_skills()
+        if len(skills) != 1:
+            self.show_message("Select one row to pin or unpin.", error=True)
+            return
+        skill = skills[0]
+        if skill in self.pinned:
+            del self.pinned[skill]
+            self.model.names.pop(skill, None)
+            self.model.add_skills([skill], self.names())
+            self.model.changed(skill)
+            self.show_message(f"Unpinned {skill}.")
+            return
+        from PySide6.QtWidgets import QInputDialog
+
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Pin skill")
+        dialog.setLabelText(f"Friendly name for {skill}:")
+        dialog.setTextValue(self.model.names.get(skill, ""))
+        dialog.textValueSelected.connect(lambda name: self.pin(skill, name))
+        self.dialog = dialog
+        dialog.open()
+
+    def pin(self, skill: str, name: str) -> None:
+        self.pinned[skill] = name.strip() or skill
+        self.model.add_skills([skill], {skill: self.pinned[skill]})
+        self.model.changed(skill)
+
+    def remove_selected(self) -> None:
+        skills = [s for s in self.selected_skills() if not self._in_flight(s)]
+        self.model.remove_skills(skills)
+
+    def _in_flight(self, skill: str) -> bool:
+        return any(k.skill_id == skill for k, _ in self.model.running_cells())
+
+    def selected_skills(self) -> list[str]:
+        """The selected rows' skills, in table order (read once, before anything changes).
+        Cached until the selection or the rows change: asking Qt costs O(rows × columns)."""
+        if not self._started:
+            return []
+        if self._selected is None:
+            from typing import cast
+
+            from PySide6.QtCore import QItemSelectionRange
+
+            # a QItemSelection is a list of ranges (iterable, though its stubs do not say so)
+            ranges = cast(list[QItemSelectionRange], self.table.selectionModel().selection())
+            rows = sorted({r for s in ranges for r in range(s.top(), s.bottom() + 1)})
+            skills = self.model.skills
+            self._selected = [skills[r] for r in rows if r < len(skills)]
+        return list(self._selected)
+
+    def _forget_selection(self) -> None:
+        self._selected = None
+
+    def current_skill(self) -> str | None:
+        skills = self.selected_skills()
+        return skills[0] if len(skills) == 1 else None
+
+    def select_skills(self, skills: list[str]) -> None:
+        """Select these rows (tests, the self-test and re-runs drive the window this way)."""
+        from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for skill in skills:
+            if skill in self.model.skills:
+                row = self.model.skills.index(skill)
+                selection.select(self.model.index(row, 0), self.model.index(row, last))
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.selectionModel().select(selection, flags)
+        if skills and skills[0] in self.model.skills:
+            index = self.model.index(self.model.skills.index(skills[0]), 0)
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+
+    def _clicked(self, index: QModelIndex) -> None:
+        stage = self.model.stage_of_column(index.column())
+        if stage is not None:
+            self.stage.setCurrentText(stage)  # a click on a stage cell picks that stage
+
+    def _selection_changed(self) -> None:
+        self._forget_selection()  # (its own slot may run after this one)
+        self._show_detail()
+        self._refresh_enabled()
+
+    def _show_detail(self) -> None:
+        skills = self.selected_skills()
+        if not skills:
+            self.detail.clear()
+            return
+        if len(skills) > 1:
+            self.detail.clear(f"{len(skills)} rows selected: the actions apply to all of them.")
+            return
+        from console.ui.detail_pane import cell_text
+
+        skill = skills[0]
+        row = self.model.skills.index(skill)
+        stages = list(STAGES) if self.model.owner else [CUSTOMER_STAGE]
+        places = self._places()
+        blocks = []
+        for stage in stages:
+            key = self.model.key(row, stage or None)
+            cell = self.model.cells.get(key)
+            if cell is not None:
+                blocks.append(cell_text(key, cell, places))
+            else:
+                blocks.append(f"{'Stage ' + stage if stage else 'Customer status'}: Not checked")
+        name = self.model.names.get(skill)
         account = self.current_account()
-        ready = account is not None and not self.runner.busy
-        valid = self.selector.is_valid()
-        owner = account is not None and account.kind == "developer"
-        self.owner_box.setVisible(account is None or owner)
-        self.customer_box.setVisible(account is not None and not owner)
-        self.check_action.setEnabled(ready and valid)
-        self.enable_action.setEnabled(ready and valid and owner)
-        self.disable_action.setEnabled(ready and valid and owner)
-        self.endpoint_action.setEnabled(ready and not owner)
-        self.link_action.setEnabled(ready and valid and not owner)
-        self.unlink_action.setEnabled(ready and valid and not owner)
-        self.fetch_code.setEnabled(ready and not self.fetching)
-        self.cancel_action.setEnabled(self.runner.busy or self.fetching or self.login.busy)
-        self.login.set_outside_busy(self.runner.busy or self.fetching)
+        who = account.label.split(" — ")[0] if account else "—"
+        header = f"{name} — {skill}" if name else skill
+        self.detail.show_cells(f"{header}\nfor {who}", [f"Skill: {header}", *blocks])
+
+    def _places(self) -> dict[str, str]:
+        """Base URLs → words ("NA endpoint", "Login with Amazon") for this account."""
+        account = self.current_account()
+        if self.backend is None or account is None:
+            return {}
+        return self.backend.places(account.name)
+
+    # --- enabling -----------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """A batch or a link/unlink runs."""
+        # `batch` and `row_tasks` are cleared before the tasks' last words, which refresh
+        return self.batch is not None or bool(self.row_tasks)
 
     @property
     def fetching(self) -> bool:
         """A sandbox partner code is being fetched."""
         return self.fetch_task is not None and not self.fetch_task.done()
 
+    def _refresh_enabled(self) -> None:
+        """Every action's enabled state, from (account, selection, what runs) in one place."""
+        account = self.current_account()
+        ready = account is not None and self.backend is not None and not self.busy
+        selected = bool(self.selected_skills())
+        owner = account is not None and account.kind == "developer"
+        single = self.current_skill() is not None
+        self.check_action.setEnabled(ready and selected)
+        self.enable_action.setEnabled(ready and selected and owner)
+        self.disable_action.setEnabled(ready and selected and owner)
+        self.endpoint_action.setEnabled(ready and not owner and account is not None)
+        has_code = bool(self.detail.partner_code.text().strip())
+        self.link_action.setEnabled(ready and single and not owner and has_code)
+        self.detail.link_button.setEnabled(self.link_action.isEnabled())
+        self.unlink_action.setEnabled(ready and selected and not owner)
+        self.detail.fetch_code.setEnabled(account is not None and not self.fetching)
+        self.copy_action.setEnabled(single)
+        self.detail.copy_result.setEnabled(single)
+        self.detail.copy_case.setEnabled(selected and self.backend is not None)
+        self.pin_button.setEnabled(single)
+        self.remove_button.setEnabled(selected)
+        self.log_out.setEnabled(bool(self.backend and self.backend.logins()) and not self.busy)
+        self.cancel_action.setEnabled(self.busy or self.fetching or self.login.busy)
+        self.login.set_outside_busy(self.busy or self.fetching)
+
     def cancel(self) -> None:
-        """Esc: whatever runs — an operation, a code fetch, or a sign-in."""
-        self.runner.cancel()
+        """Esc: whatever runs — the batch, links, a code fetch, or a sign-in."""
+        if self.batch is not None:
+            self.batch.cancel()
+        for task in self.row_tasks.values():
+            task.cancel()
         if self.fetching:
             assert self.fetch_task is not None
             self.fetch_task.cancel()
         if self.login.busy:
             self.login.cancel_login()
 
-    def _forget_result(self) -> None:
-        if not self.runner.busy:
-            self.status.forget()
-            self.status.show_message("")
-
     # --- actions ------------------------------------------------------------------------------
 
-    def _start(self, name: str, make: Callable[[Account], Awaitable[OperationResult]]) -> bool:
+    def _rows(self, operation: str, stages: list[str] | None) -> list[BatchRow]:
+        from console.services.batch import BatchRow
+
         account = self.current_account()
-        if account is None or self.backend is None:
-            return False
-        started = self.runner.start(name, lambda: make(account))
-        if started:
-            self._refresh_enabled()  # grey out at once, not one loop turn later
-        return started
+        if account is None:
+            return []
+        rows: list[BatchRow] = []
+        for skill in self.selected_skills():
+            for stage in stages or [None]:  # type: ignore[list-item]
+                rows.append(
+                    BatchRow(
+                        line=len(rows) + 1,
+                        operation=operation,
+                        skill_id=skill,
+                        stage=stage,
+                        profile=account.name,  # the window's account: its key's first part
+                        kind=account.kind,
+                    )
+                )
+        return rows
 
     def check(self) -> None:
-        skill, stage = self.selector.skill_id(), self.selector.stage_name()
-
-        async def work(account: Account) -> OperationResult:
-            service = await self._service(account)
-            if account.kind == "developer":
-                return await service.check(skill, stage)
-            return await service.customers.status(skill, on_progress=self._progress())
-
-        self._start("Check", work)
+        account = self.current_account()
+        if account is None:
+            return
+        if account.kind == "developer":
+            self._run_batch(self._rows("status", list(STAGES)), "Check")
+        else:
+            self._run_batch(self._rows("customer-status", None), "Check")
 
     def enable(self) -> None:
-        skill, stage = self.selector.skill_id(), self.selector.stage_name()
-
-        async def work(account: Account) -> OperationResult:
-            return await (await self._service(account)).enable(skill, stage)
-
-        self._start("Enable", work)
+        stage = self.stage.currentText()
+        rows = self._rows("enable", [stage])
+        self._confirm(rows, "Enable", stage == "live", lambda: self._run_batch(rows, "Enable"))
 
     def disable(self) -> None:
-        skill, stage = self.selector.skill_id(), self.selector.stage_name()
-
-        async def work(account: Account) -> OperationResult:
-            return await (await self._service(account)).disable(skill, stage)
-
-        self._confirm_live(
-            f"Disable the live stage of {skill}?",
-            lambda: self._start("Disable", work),
-        )
+        stage = self.stage.currentText()
+        rows = self._rows("disable", [stage])
+        self._confirm(rows, "Disable", stage == "live", lambda: self._run_batch(rows, "Disable"))
 
     def find_endpoint(self) -> None:
-        async def work(account: Account) -> OperationResult:
-            return await (await self._service(account)).find_endpoint()
+        from console.services.batch import BatchRow
 
-        self._start("Find endpoint", work)
+        account = self.current_account()
+        if account is None or account.kind != "customer":
+            return
+        row = BatchRow(1, "customer-endpoint", profile=account.name, kind=account.kind)
+        self._run_batch([row], "Find endpoint")
+
+    def _key(self, row: BatchRow) -> CellKey:
+        stage = row.stage or CUSTOMER_STAGE if row.kind == "developer" else CUSTOMER_STAGE
+        return CellKey(row.profile, row.kind, row.skill_id or "", stage or CUSTOMER_STAGE)
+
+    def _run_batch(self, rows: list[BatchRow], name: str) -> bool:
+        """Run rows through the batch engine; their cells say queued, then running, then the
+        answer. Nothing starts while another batch or link runs."""
+        if not rows or self.backend is None or self.busy:
+            return False
+        import asyncio
+
+        from console.services.batch import BatchRun
+
+        backend = self.backend
+        for row in rows:
+            cell = self.model.cell(self._key(row))
+            if cell is not None:
+                cell.running = "Queued…"
+                cell.retry_at, cell.attempt = None, None
+        self._repaint_rows(rows)
+
+        async def service_for(row: BatchRow) -> ConsoleService:
+            CURRENT.set(self._key(row))  # this task's attempts belong to this row's cell
+            return await backend.aservice(row.profile)
+
+        def started(row: BatchRow) -> None:
+            cell = self.model.cell(self._key(row))
+            if cell is not None:
+                cell.running = RUNNING_WORDS.get(row.operation, "Working…")
+                self.model.changed(row.skill_id or "")
+
+        run = BatchRun(rows, service_for, on_start=started)
+        self.batch = run
+        self.progress.setRange(0, len(rows))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.show_message(f"{name}: {len(rows)} request(s)… (Esc cancels)")
+
+        async def go() -> None:
+            done = 0
+            failures = 0
+            try:
+                async for result in run.results():
+                    done += 1
+                    failures += result.outcome in ("failed", "unknown")
+                    self.progress.setValue(done)
+                    self._apply(result)
+            finally:
+                self.batch = None
+                self.progress.hide()
+                for row in rows:  # whatever did not report (cancelled early) stops running
+                    cell = self.model.cell(self._key(row))
+                    if cell is not None and cell.running:
+                        cell.running = None
+                self._repaint_rows(rows)
+                stopped = " (cancelled)" if run.cancelled else ""
+                current = self.current_account()
+                if current is None or current.name != rows[0].profile:
+                    pass  # another account's words would mislabel this one's screen
+                elif rows[0].operation == "customer-endpoint" and not stopped:
+                    pass  # its answer is the message (see _endpoint_answered)
+                else:
+                    self.show_message(
+                        f"{name}{stopped}: {done} of {len(rows)} answered"
+                        + (f", {failures} failed or unknown — see the rows." if failures else "."),
+                        error=bool(failures) or run.cancelled,
+                    )
+                self._refresh_enabled()
+                self._show_detail()
+
+        self.batch_task = asyncio.ensure_future(go())
+        self.countdown.start()
+        self._refresh_enabled()
+        return True
+
+    def _repaint_rows(self, rows: list[BatchRow]) -> None:
+        for skill in dict.fromkeys(r.skill_id for r in rows if r.skill_id):
+            self.model.changed(skill)
+
+    def _apply(self, result: BatchResult) -> None:
+        """An answer into its own cell (found by the key it carries), or dropped."""
+        row = result.row
+        if row.operation == "customer-endpoint":
+            self._endpoint_answered(result)
+            return
+        key = self._key(row)
+        cell = self.model.cell(key)
+        if cell is None:
+            return  # its row is gone, or it belongs to another account: drop it
+        from console.ui.answers import settle
+
+        if settle(cell, result, lambda text: name_hosts(text, self._places())):
+            self._other_stage_disabled(key)
+        self.model.changed(key.skill_id)
+        if key.skill_id == self.current_skill():
+            self._show_detail()
+
+    def _other_stage_disabled(self, key: CellKey) -> None:
+        from console.ui.answers import other_stage_disabled
+
+        other = "live" if key.stage == "development" else "development"
+        other_stage_disabled(self.model.cell(key), self.model.cell(key._replace(stage=other)), key)
+
+    def _endpoint_answered(self, result: BatchResult) -> None:
+        account = result.row.profile
+        self.endpoint_results[account] = result
+        if str(result.outcome) == "ok":
+            regions = region_words(result.region)
+            places = self.backend.places(account) if self.backend else {}
+            named = ", ".join(places.get(u, u) for u in (result.endpoint or "").split())
+            more = (
+                " (Alexa could not decide: tried in this order)"
+                if " " in (result.region or "")
+                else ""
+            )
+            self.endpoint_answer[account] = f" · region: {regions} — {named}{more}"
+            self.show_message(f"Find endpoint: {regions}, {named}{more}.")
+        else:
+            self.show_message(f"Find endpoint failed: {result.message}. {result.hint}", True)
+        self._account_changed()
+
+    # --- customer link / unlink ---------------------------------------------------------------
 
     def link(self) -> None:
-        skill, stage = self.selector.skill_id(), self.selector.stage_name()
-        code, uri = self.partner_code.text().strip(), self.redirect_uri.text().strip()
-        verifier = self.verifier.text().strip() or None
+        account, skill = self.current_account(), self.current_skill()
+        code = self.detail.partner_code.text().strip()
+        if account is None or skill is None or not code or self.busy:
+            return
+        from console.services.batch import BatchRow
 
-        async def work(account: Account) -> OperationResult:
-            service = await self._service(account)
+        stage = self.stage.currentText()
+        uri = self.detail.redirect_uri.text().strip()
+        verifier = self.detail.verifier.text().strip() or None
+        row = BatchRow(1, "customer-enable", skill, stage, profile=account.name, kind="customer")
+
+        async def work(service: ConsoleService) -> OperationResult:
+            from console.api.errors import ConsoleError
+
             try:
                 result = await service.customer_enable(
-                    skill, stage, code, uri, verifier, on_progress=self._progress()
+                    skill, stage, code, uri, verifier, on_progress=self._progress(row)
                 )
             except ConsoleError as error:
                 if any(a.method == "POST" for a in error.attempts):
-                    self.partner_code.clear()  # sent: a partner code works once, whatever happened
+                    self._spent(code)  # sent: a partner code works once, whatever happened
                 raise
-            self.partner_code.clear()
+            self._spent(code)
             return result
 
-        self._start("Link", work)
+        self._run_row(row, "Linking…", work)
 
     def unlink(self) -> None:
-        skill = self.selector.skill_id()
+        account = self.current_account()
+        skills = self.selected_skills()
+        if account is None or not skills:
+            return
+        from console.services.batch import BatchRow
 
-        async def work(account: Account) -> OperationResult:
-            service = await self._service(account)
-            return await service.customer_disable(skill, on_progress=self._progress())
+        rows = [
+            BatchRow(n, "customer-disable", s, None, profile=account.name, kind="customer")
+            for n, s in enumerate(skills, start=1)
+        ]
 
-        self._confirm_live(
-            f"Disable and unlink {skill} for this customer?", lambda: self._start("Unlink", work)
-        )
+        def go() -> None:
+            for row in rows:
+                skill, progress = row.skill_id or "", self._progress(row)
+
+                async def work(
+                    service: ConsoleService, skill: str = skill, progress: Progress = progress
+                ) -> OperationResult:
+                    return await service.customer_disable(skill, on_progress=progress)
+
+                self._run_row(row, "Unlinking…", work)
+
+        self._confirm(rows, "Unlink", True, go)
+
+    def _progress(self, row: BatchRow) -> Callable[[OperationResult], None]:
+        """Show each ENABLING/DISABLING read in the row while the service follows it."""
+        key = self._key(row)
+
+        def show(result: OperationResult) -> None:
+            cell = self.model.cell(key)
+            if cell is not None and result.state:
+                cell.running = f"{result.state.title()}… following it"
+                self.model.changed(key.skill_id)
+
+        return show
+
+    def _run_row(self, row: BatchRow, words: str, work: Callable[..., object]) -> None:
+        import asyncio
+
+        from console.api.errors import ConsoleError
+        from console.services.batch import BatchResult, Outcome, _answered, _failed
+        from console.services.history import now_iso
+
+        key = self._key(row)
+        cell = self.model.cell(key)
+        if cell is None or self.backend is None:
+            return
+        cell.running = words
+        self.model.changed(key.skill_id)
+        backend = self.backend
+
+        async def go() -> None:
+            CURRENT.set(key)
+            started = now_iso()
+            service = None
+            try:
+                service = await backend.aservice(row.profile)
+                result = await work(service)  # type: ignore[misc]
+                answer = _answered(row, result, service, started)
+            except asyncio.CancelledError:
+                answer = BatchResult(row, Outcome.UNKNOWN, message="cancelled", started=started)
+            except ConsoleError as error:
+                answer = _failed(row, error, service, started)
+            except Exception as error:  # a bug must not leave the row running
+                answer = _failed(
+                    row, ConsoleError(f"Unexpected ({type(error).__name__})"), service, started
+                )
+            finally:
+                self.row_tasks.pop(key, None)
+            self._apply(answer)
+            self.show_message(row_message(answer))
+            self._refresh_enabled()
+
+        self.row_tasks[key] = asyncio.ensure_future(go())
+        self.countdown.start()
+        self._refresh_enabled()
+
+    def _spent(self, code: str) -> None:
+        """Clear a used partner code (unless the user has put a fresh one there meanwhile)."""
+        if self.detail.partner_code.text().strip() == code:
+            self.detail.partner_code.clear()
 
     def get_partner_code(self) -> None:
-        if self.backend is None or self.fetching or self.runner.busy:  # one at a time
+        if self.backend is None or self.fetching:  # one at a time
             return
+        import asyncio
+
+        from console.api.errors import ConsoleError
+
         backend = self.backend
 
         async def fetch() -> None:
-            import asyncio
-
             try:
-                self.partner_code.setText(await backend.partner_code())
-                self.status.show_message("Fresh partner code ready (valid 5 minutes, once).")
+                self.detail.partner_code.setText(await backend.partner_code())
+                self.show_message("Fresh partner code ready (valid 5 minutes, once).")
             except asyncio.CancelledError:
-                self.status.show_message("Getting a partner code was cancelled.", error=True)
+                self.show_message("Getting a partner code was cancelled.", error=True)
             except ConsoleError as error:
                 self._show_error("Get partner code", error)
             finally:
                 self.fetch_task = None
                 self._refresh_enabled()
 
-        import asyncio
-
-        self.status.show_busy("Getting a fresh partner code… (Esc cancels)")
+        self.show_message("Getting a fresh partner code… (Esc cancels)")
         self.fetch_task = asyncio.ensure_future(fetch())
         self._refresh_enabled()
 
-    async def _service(self, account: Account) -> ConsoleService:
-        assert self.backend is not None
-        return await self.backend.aservice(account.name)
+    # --- confirmations, copying, messages -------------------------------------------------------
 
-    def _progress(self) -> Callable[[OperationResult], None]:
-        """Show each ENABLING/DISABLING read while the service follows it."""
-        subject = self._subject()
-
-        def show(result: OperationResult) -> None:
-            self.status.show_result(result, self._region(result.endpoint), subject)
-            if result.state in TRANSITIONAL:
-                self.status.show_busy(
-                    f"{result.state.title()}… following until it settles (Esc cancels)"
-                )
-
-        return show
-
-    def _confirm_live(self, question: str, go: Callable[[], object]) -> None:
-        """Live changes ask first; the dialog is opened, not exec()'d (see QT-ASYNC-NOTES)."""
-        account = self.current_account()
-        live = self.selector.stage_name() == "live" or (account and account.kind == "customer")
-        if not live:
+    def _confirm(
+        self, rows: list[BatchRow], verb: str, ask: bool, go: Callable[[], object]
+    ) -> None:
+        """Changes that reach users ask first, naming what (skill, stage, account); the dialog
+        is opened, not exec()'d (see QT-ASYNC-NOTES)."""
+        if not rows:
+            return
+        if not ask:
             go()
             return
-        from PySide6.QtWidgets import QMessageBox  # dialogs load on first use, not at start-up
+        from PySide6.QtWidgets import QMessageBox
 
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Please confirm",
-            question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+        account = self.current_account()
+        who = account.label.split(" — ")[0] if account else "?"
+        names = [
+            f"{self.model.names.get(r.skill_id or '', '')} ({r.skill_id})".strip() for r in rows
+        ]
+        listed = "\n".join(f"• {n}" for n in names[:8]) + (
+            f"\n… and {len(names) - 8} more" if len(names) > 8 else ""
         )
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        stage = rows[0].stage
+        what = f"the {stage} stage of " if stage else ""
+        for_whom = (
+            f"for the customer {who}" if account and account.kind == "customer" else f"as {who}"
+        )
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(f"{verb} — please confirm")
+        box.setText(f"{verb} {what}{len(rows)} skill(s) {for_whom}?\n\n{listed}")
+        label = f"{verb} {stage}" if stage else verb
+        yes = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
         box.setObjectName("confirmDialog")
+        self.confirm_yes = yes
 
-        def answered(button: int) -> None:
-            if button == QMessageBox.StandardButton.Yes:
+        def answered(_: int) -> None:
+            if box.clickedButton() is yes:
                 go()
 
         box.finished.connect(answered)
         self.confirm_box = box
         box.open()
 
-    # --- results ------------------------------------------------------------------------------
+    def copy_result(self) -> None:
+        if self.current_skill() is None:
+            return
+        text = f"{self.detail.title.text()}\n\n{self.detail.text.toPlainText()}"
+        QGuiApplication.clipboard().setText(text)
+        self.show_message("Copied the selected row's details.")
 
-    def _region(self, endpoint: str | None) -> str | None:
-        """NA, EU or FE for an endpoint of the current account's settings, if it is one."""
+    def case_summary_text(self) -> str:
+        """The previous issue's case summary over the selected rows' last results."""
+        from dataclasses import replace
+
+        from console.services.batch import BatchResult, BatchRow, Outcome, with_row
+        from console.services.case import summarize
+
         account = self.current_account()
-        if self.backend is None or account is None:
-            return None
-        return self.backend.region(endpoint, account.name)
+        skills = self.selected_skills()
+        customer = account is not None and account.kind == "customer"
+        found = [
+            c.result
+            for k, c in sorted(self.model.cells.items())
+            if k.skill_id in skills and c.result is not None
+        ]
+        # summarize orders by line, and a customer's case starts with where they live
+        checks = [with_row(r, replace(r.row, line=n)) for n, r in enumerate(found, start=1)]
+        if customer and account is not None:
+            where = self.endpoint_results.get(account.name) or BatchResult(
+                BatchRow(0, "customer-endpoint", profile=account.name, kind="customer"),
+                Outcome.NOT_RUN,
+                message="not looked up in this session (Find endpoint, Ctrl+P)",
+            )
+            checks.insert(0, with_row(where, replace(where.row, line=0)))
+        profile = self.backend.profile if self.backend else "default"
+        summary = summarize(
+            checks, self.history, skill_ids=skills, profile=profile, customer=customer
+        )
+        return summary.text()
+
+    def copy_case_summary(self) -> None:
+        if not self.selected_skills():
+            return
+        QGuiApplication.clipboard().setText(self.case_summary_text())
+        self.show_message("Copied a case summary of the selected rows (no secrets in it).")
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setToolTip(text)
+        tint(self.message, ERROR if error else None)
+
+    def _show_error(self, name: str, error: ConsoleError) -> None:
+        listed = "".join(f"\n • {v.message}" for v in error.violations)  # what Amazon says
+        self.show_message(f"{name} failed: {error.message}{listed}\n{error.hint}", error=True)
+
+    # --- attempts: per-row retry countdown ------------------------------------------------------
 
     def _on_attempt(self, attempt: Attempt) -> None:
         self.activity.add(attempt)
-        if attempt.decision.startswith("retry"):
-            self.status.show_busy(
-                f"{attempt.host} answered {attempt.status or attempt.error}: {attempt.decision}"
-                " (Esc cancels)"
-            )
-
-    def _on_started(self, name: str) -> None:
-        self._refresh_enabled()
-        self.status.show_busy(f"{name}… (Esc cancels)")
-        skill = self.selector.skill_id()
-        if self.selector.is_valid():
-            self.selector.remember(skill)
-
-    def _subject(self) -> str:
-        """What the status panel describes: skill, stage and account."""
-        account = self.current_account()
-        who = account.label.split(" — ")[0] if account else "—"
-        skill = self.selector.skill_id() or "—"
-        if len(skill) > 34:  # the tail tells skills apart; the panel must not crowd the controls
-            skill = f"{skill[:16]}…{skill[-16:]}"
-        return f"{skill} · {self.selector.stage_name()} · {who}"
-
-    def _on_finished(self, name: str, result: OperationResult) -> None:
-        if result.endpoints:
-            self.status.show_endpoints(result, self._region(result.endpoint), self._subject())
-            named = [f"{self._region(url) or '?'} {url}" for url in result.endpoints]
-            more = " (Alexa could not decide: they are tried in this order)"
-            self.status.show_message(
-                f"{name}: " + ", ".join(named) + (more if len(named) > 1 else "")
-            )
+        key = CURRENT.get()
+        if key is None:
             return
-        self.status.show_result(result, self._region(result.endpoint), self._subject())
-        notes = "".join(f"\nNote: {note}" for note in result.notes)
-        if result.state in FAILED:
-            self.status.show_message(
-                f"{name}: Alexa reports {result.state} — the change did not complete. Check "
-                "again (F5); to retry a link, get a fresh partner code first." + notes,
-                error=True,
-            )
-        elif result.state in TRANSITIONAL:
-            self.status.show_message(
-                f"{name}: still {result.state} after following it; check again later (F5)." + notes
-            )
-        elif result.state not in WANTED.get(result.operation, (result.state,)):
-            self.status.show_message(
-                f"{name}: Alexa reports {result.state} afterwards — the change did not take. "
-                "Check again (F5), then try once more." + notes,
-                error=True,
-            )
-        elif result.detail:  # e.g. a 404 of the check: show the service's words, guess nothing
-            self.status.show_message(f"{name}: done. The service says: {result.detail}")
+        cell = self.model.cell(key)
+        if cell is None or not cell.running:
+            return
+        from console.ui.cells import RETRY
+
+        cell.attempts.append(attempt)
+        match = RETRY.search(attempt.decision)
+        if match:
+            import time
+
+            cell.retry_at = time.monotonic() + float(match.group(1))
+            of = self._max_attempts(key.account)
+            cell.attempt = (attempt.attempt + 1, of)
         else:
-            self.status.show_message(f"{name}: done." + notes)
+            cell.retry_at = None
+        self.model.changed(key.skill_id)
 
-    def _on_failed(self, name: str, error: ConsoleError) -> None:
-        endpoint = error.endpoint
-        region = self._region(endpoint)
-        if error.code == "NO_ASSOCIATION":  # a failure that still tells the state
-            self.status.show_known(
-                "NO_ASSOCIATION", len(error.attempts), endpoint, region, self._subject()
-            )
-        else:
-            self.status.show_failure(len(error.attempts), endpoint, region, self._subject())
-        self._show_error(name, error)
+    def _max_attempts(self, account: str) -> int:
+        if self.backend is None:
+            return 5
+        return self.backend.settings(account).policy.max_attempts
 
-    def _show_error(self, name: str, error: ConsoleError) -> None:
-        where = f" ({error.endpoint})" if error.endpoint else ""
-        listed = "".join(f"\n • {v.message}" for v in error.violations)  # what Amazon says
-        self.status.show_message(
-            f"{name} failed: {error.message}{where}{listed}\n{error.hint}", error=True
-        )
+    def _tick(self) -> None:
+        """Count retry pauses down in their rows; stop when nothing runs."""
+        import time
 
-    def _on_cancelled(self, name: str) -> None:
-        self.status.show_failure(0, None, None, self._subject())
-        self.status.show_message(
-            f"{name} cancelled. The last request may or may not have reached the service: "
-            "press F5 to check the current state.",
-            error=True,
-        )
+        running = self.model.running_cells()
+        now = time.monotonic()
+        for key, cell in running:
+            if cell.retry_at is not None:
+                if cell.retry_at <= now - 0.5:
+                    cell.retry_at = None  # the retry is out: no stale countdown
+                self.model.changed(key.skill_id)
+        if not running and not self.busy:
+            self.countdown.stop()
 
     # --- shutdown -----------------------------------------------------------------------------
 
@@ -695,8 +1474,10 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         if self.activity_dock is not None:
             self.settings.setValue("windowState", self.saveState())
-        self.settings.setValue("recentSkills", self.selector.recent())
-        self.settings.setValue("pinnedSkills", json.dumps(self.selector.pinned))
+            self.settings.setValue("splitter", self.splitter.saveState())
+        self.settings.setValue("recentSkills", self.recent)
+        self.settings.setValue("pinnedSkills", json.dumps(self.pinned))
+        self.settings.setValue("pinnedSets", json.dumps(self.sets))
         account = self.current_account()
         if account is not None:
             self.settings.setValue("lastAccount", account.name)
@@ -709,23 +1490,30 @@ class MainWindow(QMainWindow):
         import asyncio
 
         self.cancel()
-        tasks = [self.runner.task, self.login.task, self.swap_task, self.fetch_task]
-        tasks.append(self.logins_task)
+        tasks = [self.batch_task, self.login.task, self.swap_task, self.fetch_task]
+        tasks += [self.logins_task, *self.row_tasks.values()]
         pending = [t for t in tasks if t is not None and not t.done()]
         for task in pending:
-            if task is not self.swap_task and task is not self.logins_task:
+            # the profile swap and keychain read finish; the batch drains after its cancel
+            if task not in (self.swap_task, self.logins_task, self.batch_task):
                 task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        await self.runner.wait()
+
+    async def wait_batch(self) -> None:
+        """Until the running batch and links (if any) have finished; never raises."""
+        import asyncio
+
+        tasks = [self.batch_task, *self.row_tasks.values()]
+        await asyncio.gather(*[t for t in tasks if t is not None], return_exceptions=True)
 
     def _fit_screen(self) -> None:
-        """A first start: 1040×840, or less on a small or scaled screen."""
+        """A first start: FIRST_SIZE, or less on a small or scaled screen."""
         screen = self.screen()
         available = screen.availableGeometry() if screen is not None else None
-        width, height = 1040, 840
+        width, height = FIRST_SIZE
         if available is not None:
-            width = min(width, int(available.width() * 0.95))
-            height = min(height, int(available.height() * 0.9))
+            width = max(MINIMUM[0], min(width, int(available.width() * 0.95)))
+            height = max(MINIMUM[1], min(height, int(available.height() * 0.92)))
         self.resize(width, height)
 
     @property

@@ -170,9 +170,10 @@ def test_export_with_nothing_shown_says_so_instead_of_asking(dock: ActivityLog, 
 
 async def test_user_filters_the_live_log_and_copies(window: MainWindow, qtbot: Any) -> None:
     """In the real window: a check logs its attempts; a filter narrows what Copy takes."""
-    window.selector.skill.setCurrentText(SKILL_TRIVIA)
+    window.model.add_skills([SKILL_TRIVIA])
+    window.select_skills([SKILL_TRIVIA])
     window.check_action.trigger()
-    await window.runner.wait()
+    await window.wait_batch()
     log = window.activity
     total = log.model.rowCount()
     assert total >= 1

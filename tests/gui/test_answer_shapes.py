@@ -9,21 +9,23 @@ from typing import Any
 
 from console.ui.activity_log import TOOLTIP_ROLE, to_csv, to_json
 from console.ui.main_window import MainWindow
+from tests.gui.workbench import cell, confirm, run, select
 from tests.sandbox_client import SKILL_UNREADY
 
 NOT_READY = "Regionalized endpoints must not be empty."
 
 
 async def test_every_violation_and_request_id_is_shown(window: MainWindow, sandbox: Any) -> None:
-    window.selector.skill.setCurrentText(SKILL_UNREADY)
-    window.selector.stage.setCurrentText("live")
-    window.enable_action.trigger()
-    await window.runner.wait()
-    text = window.status.message.text()
+    select(window, SKILL_UNREADY)
+    window.stage.setCurrentText("live")
+    await confirm(window, window.enable_action.trigger)
+    text = window.detail.text.toPlainText()
     assert "Skill is not ready for enablement." in text
     assert NOT_READY in text and "privacy policy URL" in text  # both violations
     assert "Fix what Amazon lists above" in text and "right kind of account" not in text
-    assert window.status.badge.text().startswith("State unknown")
+    unready = cell(window, SKILL_UNREADY, "live")
+    assert unready.state is None and unready.semantic == "failed"  # nothing claimed
+    assert f"Request id: {unready.attempts[-1].request_id}" in text
 
     model = window.activity.model
     attempts = model.attempts()
@@ -39,8 +41,8 @@ async def test_every_violation_and_request_id_is_shown(window: MainWindow, sandb
 async def test_a_404_of_the_check_shows_the_services_words(
     window: MainWindow, sandbox: Any
 ) -> None:
-    window.selector.skill.setCurrentText("amzn1.ask.skill.99999999-0000-4000-8000-000000000000")
-    window.check_action.trigger()
-    await window.runner.wait()
-    assert window.status.badge.text() == "Not enabled"
-    assert "The service says: Skill with id" in window.status.message.text()
+    unknown = "amzn1.ask.skill.99999999-0000-4000-8000-000000000000"
+    select(window, unknown)
+    await run(window, window.check_action.trigger)
+    assert cell(window, unknown, "development").state == "NOT_ENABLED"
+    assert "the service says: Skill with id" in window.detail.text.toPlainText()

@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import QSettings
 
 import console.app
-from console.app import SELF_TEST_SKILL, Options, run, self_test
+from console.app import SELF_TEST_MORE, SELF_TEST_SKILL, Options, run, self_test
 from console.ui.main_window import MainWindow
 from console.ui.palette import ERROR
 from tests.gui.colours import text_colour
-from tests.gui.test_journeys import until
+from tests.gui.workbench import choose_kind, until
 
 
 async def test_a_sandbox_that_cannot_start_is_shown_in_the_open_window(
@@ -28,37 +28,33 @@ async def test_a_sandbox_that_cannot_start_is_shown_in_the_open_window(
     window = MainWindow(None, settings, sandbox=True)
     window.show()
     app = asyncio.ensure_future(run(Options(sandbox=True, self_test=False), window))
-    await until(lambda: "Too many open files" in window.status.message.text())
-    text = window.status.message.text()
+    await until(lambda: "Too many open files" in window.message.text())
+    text = window.message.text()
     assert "Could not start the embedded sandbox" in text and "Ctrl+Q" in text
-    assert text_colour(window.status.message) == ERROR  # shown as an error
-    assert not window.status.progress.isVisible()  # no longer "Starting the sandbox…"
+    assert text_colour(window.message) == ERROR  # shown as an error
+    assert "Starting the sandbox" not in text
     assert window.isVisible() and not app.done()  # it waits for the user to read and quit
     window.quit_action.trigger()  # Ctrl+Q
     assert await asyncio.wait_for(app, 10) == 1
     assert "Traceback" not in capsys.readouterr().err
 
 
-async def test_self_test_checks_through_the_window_like_a_user(
+async def test_self_test_checks_through_the_workbench_like_a_user(
     window: MainWindow, capsys: Any
 ) -> None:
-    accounts = [window.account.itemData(i) for i in range(window.account.count())]
-    customer = next(i for i, a in enumerate(accounts) if a.kind == "customer")
-    window.account.setCurrentIndex(customer)  # the last session ended on a customer account
-    assert not window.owner_box.isVisibleTo(window)
+    choose_kind(window, "customer")  # the last session ended on a customer account
     assert await self_test(window) == 0
     line = capsys.readouterr().out
-    rows = window.activity.model.rowCount()
-    badge = window.status.badge.text()
-    assert badge in ("Enabled", "Not enabled")  # the status panel shows the outcome
-    state = "ENABLED" if badge == "Enabled" else "NOT_ENABLED"
+    requests = window.activity.model.rowCount()
     assert window.current_account().name == "developer"  # type: ignore[union-attr]
-    assert window.selector.recent()[0] == SELF_TEST_SKILL  # Check ran as the window's action
-    assert (
-        line
-        == f"self-test ok: {state} via {window.status.endpoint.text()} in {rows} HTTP request(s)\n"
+    first = window.model.skills.index(SELF_TEST_SKILL)
+    dev = window.model.cells[window.model.key(first, "development")]
+    assert dev.state in ("ENABLED", "NOT_ENABLED") and dev.endpoint
+    assert window.selected_skills() == [SELF_TEST_MORE[-1]]  # it changed the selection
+    assert line == (
+        f"self-test ok: {dev.state} via {dev.endpoint} (NA) in {requests} HTTP request(s); "
+        "6 answers on 3 rows, each on its own row\n"
     )
-    assert "(NA)" in line
 
 
 async def test_self_test_reports_a_failed_check_in_one_line(

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from console.ui.main_window import MainWindow
+from tests.gui.workbench import cell, run, select
 from tests.sandbox_client import SKILL_TRIVIA, scripted_browser
 
 
@@ -26,13 +27,18 @@ async def test_qa_logs_in_with_the_browser_then_works(window: MainWindow) -> Non
         or "expires in 60:" in window.login.state.text()
     )
     assert answers[0].status_code == 200
-    window.selector.skill.setCurrentText(SKILL_TRIVIA)
-    window.enable_action.trigger()
-    await window.runner.wait()
-    assert window.status.badge.text() == "Enabled"
-    window.login.logout_button.click()
+    token_url = window.backend.login_env["SKILL_CONSOLE_LWA_TOKEN_URL"]  # type: ignore[union-attr]
+    logged = window.activity.model.attempts()
+    assert any(a.url == token_url and a.method == "POST" for a in logged)  # item 9
+    assert "Developer" in window.who.text() and "skill owner" in window.who.text()
+    select(window, SKILL_TRIVIA)
+    await run(window, window.enable_action.trigger)
+    assert cell(window, SKILL_TRIVIA, "development").state == "ENABLED"
+    assert window.log_out.isEnabled()
+    window.log_out.click()  # the account bar's Log out
     assert window.login.task is not None
     await window.login.task
+    assert not window.model.cells  # what belonged to the login is gone with it (item 10)
     assert "Sandbox: the demo accounts below are signed in" in window.login.state.text()
     assert all(a.name != "login-developer" for a in window.backend.accounts)  # type: ignore[union-attr]
 
@@ -47,7 +53,7 @@ async def test_paste_fallback_and_waiting_state(window: MainWindow, sandbox: Any
             break
         await asyncio.sleep(0.01)
     assert window.login.waiting.isVisible() and window.login.url.text().startswith("http")
-    assert "No browser" in window.login.waiting_label.text()
+    assert "No browser" in window.login.waiting_label.text()  # said, not "Waiting…" (item 11)
     opener, _ = scripted_browser(
         "customer-eu", tamper=lambda loc: captured.append(loc) or "http://127.0.0.1:9/"
     )
@@ -74,15 +80,20 @@ async def test_denied_login_says_what_to_do(window: MainWindow) -> None:
     await login(window)
     assert "denied" in window.login.error.text() and "Allow" in window.login.error.text()
     assert window.login.login_button.isEnabled()
+    window.backend.open_browser = scripted_browser("developer")[0]  # type: ignore[union-attr]
+    await login(window)
+    assert not window.login.error.text()  # no old red error under "Signed in" (item 10)
 
 
 async def test_cancel_while_waiting(window: MainWindow) -> None:
     window.backend.open_browser = lambda url: True  # type: ignore[union-attr]
+    window.sign_in.setChecked(True)
     window.login.login_button.click()
     for _ in range(200):
         if window.login.flow is not None:
             break
         await asyncio.sleep(0.01)
+    assert "No browser window?" in window.login.waiting_label.text()  # claims no browser
     window.login.cancel_login()
     assert window.login.task is not None
     await window.login.task
@@ -99,9 +110,8 @@ async def test_a_login_amazon_ended_leaves_the_window(window: MainWindow, sandbo
         if "sandbox-" not in token:
             sandbox.state.revoke(token)
     sandbox.clock.advance(3700)  # the access token expired: the refresh meets the revocation
-    window.selector.skill.setCurrentText(SKILL_TRIVIA)
-    window.check_action.trigger()
-    await window.runner.wait()
-    assert "log in again" in window.status.message.text().lower()
+    select(window, SKILL_TRIVIA)
+    await run(window, window.check_action.trigger)
     await until(lambda: "developer" not in window.login.state.text())
+    assert "log in again" in window.message.text().lower()  # whichever came first
     assert all(a.name != "login-developer" for a in window.backend.accounts)  # type: ignore[union-attr]

@@ -38,7 +38,7 @@ async def test_profiles_have_their_own_logins(sandbox: Any, qtbot: Any, tmp_path
     window.backend_factory = factory
     window.set_backend(factory("default"))
     await settle(window)
-    assert "Not signed in" in window.status.message.text()
+    assert "Not signed in" in window.message.text() and window.login.isVisibleTo(window)
     window.login.login_button.click()
     await settle(window)
     assert window.current_account().name == "login-developer"  # type: ignore[union-attr]

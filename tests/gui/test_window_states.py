@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from console.ui.backend import Backend
 from console.ui.main_window import MainWindow
-from tests.gui.test_journeys import until
+from tests.gui.workbench import cell, choose, choose_kind, run, select, until
 from tests.sandbox_client import PARTNER_REDIRECT, SKILL_FLAKY, SKILL_OTHER, SKILL_TRIVIA
 
 
@@ -60,28 +60,27 @@ async def test_a_locked_keychain_is_explained_not_fatal(
     assert window.logins_task is not None
     await window.logins_task
     assert "keychain refused access" in window.login.state.text()
-    assert "Unlock the keychain" in window.status.message.text()
+    assert "Unlock the keychain" in window.message.text()
     assert window.isVisible() or True  # still here: nothing escaped the loop
     await window.wait_idle()
 
 
-async def test_the_status_panel_never_shows_a_stale_or_unknown_state_as_known(
+async def test_a_row_never_shows_a_stale_or_unknown_state_as_known(
     window: MainWindow, sandbox: Any
 ) -> None:
-    window.selector.skill.setCurrentText(SKILL_TRIVIA)
-    window.check_action.trigger()
-    await window.runner.wait()
-    assert window.status.badge.text() == "Not enabled"
-    assert SKILL_TRIVIA[-12:] in window.status.subject.text()
-    window.selector.stage.setCurrentText("live")  # another question: the answer is gone
-    assert window.status.badge.text() == "Not checked yet"
-    assert window.status.endpoint.text() == "—"
-    window.selector.skill.setCurrentText(SKILL_OTHER)
-    window.enable_action.trigger()  # 403: the state is not known, and it says so
-    await window.runner.wait()
-    assert window.status.badge.text().startswith("State unknown")
-    assert window.status.attempts.text() == "1 HTTP attempt"
-    assert sandbox.urls.na in window.status.endpoint.text()
+    select(window, SKILL_TRIVIA)
+    await run(window, window.check_action.trigger)
+    assert cell(window, SKILL_TRIVIA, "live").state == "NOT_ENABLED"
+    assert SKILL_TRIVIA in window.detail.title.text()  # unelided
+    choose(window, "developer-other")  # another account: the answer is gone
+    assert not window.model.cells and window.selected_skills() == [SKILL_TRIVIA]
+    assert "Not checked" in window.detail.text.toPlainText()
+    choose(window, "developer")
+    select(window, SKILL_OTHER)
+    await run(window, window.enable_action.trigger)  # 403: nothing known is claimed
+    other = cell(window, SKILL_OTHER, "development")
+    assert other.state is None and other.failed and len(other.attempts) == 1
+    assert "NA endpoint" in window.detail.text.toPlainText()
 
 
 async def test_a_failed_transition_is_not_reported_as_done(
@@ -90,22 +89,19 @@ async def test_a_failed_transition_is_not_reported_as_done(
     import httpx
 
     httpx.post(f"{sandbox.urls.admin}/config", json={"transition_delay": 0})
-    for i in range(window.account.count()):
-        if window.account.itemData(i).name == "customer-eu":
-            window.account.setCurrentIndex(i)
-    window.selector.skill.setCurrentText(SKILL_FLAKY)
-    window.selector.stage.setCurrentText("live")
-    window.redirect_uri.setText(PARTNER_REDIRECT)
+    choose(window, "customer-eu")
+    select(window, SKILL_FLAKY)
+    window.stage.setCurrentText("live")
+    window.detail.redirect_uri.setText(PARTNER_REDIRECT)
     window.get_partner_code()
     window.get_partner_code()  # a second click starts nothing
     assert window.fetch_task is not None and window.cancel_action.isEnabled()
     await until(lambda: window.fetch_task is None)
-    assert window.partner_code.text()
-    window.link_action.trigger()
-    await window.runner.wait()
-    assert window.status.badge.text() == "Enabling failed"
-    assert "did not complete" in window.status.message.text()
-    assert "done" not in window.status.message.text()
+    assert window.detail.partner_code.text()
+    await run(window, window.link_action.trigger)
+    flaky = cell(window, SKILL_FLAKY)
+    assert flaky.state == "ENABLING_FAILED" and flaky.semantic == "failed"
+    assert "did not take" in (flaky.failed or "") and "done" not in flaky.text()
 
 
 async def test_one_logout_per_click_and_esc_cancels_a_sign_in(window: MainWindow) -> None:
@@ -134,15 +130,16 @@ async def test_one_logout_per_click_and_esc_cancels_a_sign_in(window: MainWindow
 
 
 async def test_profiles_cannot_change_under_a_running_operation(window: MainWindow) -> None:
-    window.selector.skill.setCurrentText(SKILL_TRIVIA)
+    select(window, SKILL_TRIVIA)
     window.check_action.trigger()
-    assert window.runner.busy and not window.login.new_profile.isEnabled()
-    await window.runner.wait()
+    assert window.busy and not window.login.new_profile.isEnabled()
+    await window.wait_batch()
+    assert window.login.new_profile.isEnabled() or window.login.fixed
 
 
-def test_focus_starts_in_the_skill_id(window: MainWindow) -> None:
+def test_focus_starts_in_the_skill_ids_field(window: MainWindow) -> None:
     window.activateWindow()
-    assert window.focusWidget() in (window.selector.skill, window.selector.line_edit)
+    assert window.focusWidget() is window.add_ids
 
 
 def mnemonics(root: QWidget) -> list[str]:
@@ -154,23 +151,20 @@ def mnemonics(root: QWidget) -> list[str]:
 
 
 def test_every_mnemonic_is_unique_for_owners_and_customers(window: MainWindow) -> None:
+    window.sign_in.setChecked(True)  # the login pane open too
     owner = mnemonics(window)
     assert len(owner) == len(set(owner)), " ".join(sorted(owner))
-    for i in range(window.account.count()):
-        if window.account.itemData(i).kind == "customer":
-            window.account.setCurrentIndex(i)
-            break
+    choose_kind(window, "customer")
     customer = mnemonics(window)
     assert len(customer) == len(set(customer)), customer
+    assert "r" in customer  # Partner code has one (item 20)
+    assert "&" not in window.detail.copy_result.text()  # Ctrl+Shift+C; Alt+Y is the log's Copy
 
 
-def test_the_window_fits_a_small_screen(window: MainWindow) -> None:
-    for i in range(window.account.count()):  # the customer's controls are the tallest
-        if window.account.itemData(i).kind == "customer":
-            window.account.setCurrentIndex(i)
-            break
-    window.resize(1000, 560)
-    assert window.height() <= 560 and window.width() <= 1000
+def test_the_window_fits_its_stated_minimum(window: MainWindow) -> None:
+    choose_kind(window, "customer")  # the customer's controls are the tallest
+    window.resize(1024, 600)
+    assert window.height() <= 600 and window.width() <= 1024
 
 
 def test_colours_follow_a_light_dark_switch(window: MainWindow, qapp: Any) -> None:
@@ -179,7 +173,7 @@ def test_colours_follow_a_light_dark_switch(window: MainWindow, qapp: Any) -> No
     from console.ui.palette import ERROR
     from tests.gui.colours import text_colour
 
-    window.status.show_message("fine")
+    window.show_message("fine")
     window.login.error.setText("a problem")
     original = QPalette(qapp.palette())
     dark = QPalette(original)
@@ -187,14 +181,14 @@ def test_colours_follow_a_light_dark_switch(window: MainWindow, qapp: Any) -> No
     try:
         qapp.setPalette(dark)
         qapp.processEvents()
-        assert text_colour(window.status.message) == "#e8eaed"  # inherited, not frozen
+        assert text_colour(window.message) == "#e8eaed"  # inherited, not frozen
         assert text_colour(window.login.error) == ERROR
     finally:
         qapp.setPalette(original)
 
 
 async def test_the_log_is_where_the_user_left_it(window: MainWindow, qtbot: Any) -> None:
-    from tests.gui.test_journeys import until
+    from tests.gui.workbench import until
 
     assert window.activity_dock is not None
     from PySide6.QtCore import Qt
@@ -234,7 +228,7 @@ async def test_a_profile_that_cannot_load_leaves_the_window_working(
     assert window.swap_task is not None
     await window.swap_task
     assert window.backend is not None and window.backend.profile == "default"
-    assert "cannot be read" in window.status.message.text()
+    assert "cannot be read" in window.message.text()
     assert window.login.profile.currentText() == "default"
     await window.wait_idle()
 
@@ -251,5 +245,5 @@ async def test_stored_logins_replace_the_not_signed_in_message(
     assert window.logins_task is not None
     await window.logins_task
     assert window.current_account() is not None
-    assert window.status.message.text().startswith("Ready.")
+    assert window.message.text().startswith("Ready.")
     await window.wait_idle()

@@ -50,7 +50,7 @@ def test_self_test_drives_the_window_and_prints_one_line(tmp_path: Path) -> None
     # The endpoint as the status panel shows it (with its region), the count as the log does.
     assert re.fullmatch(
         r"self-test ok: (ENABLED|NOT_ENABLED) via http://127\.0\.0\.1:\d+ \(NA\) "
-        r"in [1-9]\d* HTTP request\(s\)",
+        r"in [1-9]\d* HTTP request\(s\); 6 answers on 3 rows, each on its own row",
         lines[0],
     ), lines[0]
     assert "Traceback" not in result.stderr
