@@ -121,6 +121,7 @@ async def run(args: Options, window: Any) -> int:
     import asyncio
 
     sandbox: Any = None
+    panel: Any = None
     step = "load the service modules"
     try:
         try:
@@ -129,7 +130,8 @@ async def run(args: Options, window: Any) -> int:
             if args.sandbox:
                 step = "start the embedded sandbox"
                 sandbox = await start_sandbox()
-                window.set_backend(sandbox_backend(sandbox))
+                # A self-test (installers run it) leaves no history behind; a session does.
+                window.set_backend(sandbox_backend(sandbox, record=not args.self_test))
             else:
                 step = "load the profile"
                 window.backend_factory = environment_backend
@@ -143,12 +145,15 @@ async def run(args: Options, window: Any) -> int:
             failure = None
         if failure is not None:
             return await start_failed(args, window, failure)
+        panel = add_views(window, sandbox)
         if args.self_test:
             return await self_test(window)
         await window.shutdown.wait()
         return 0
     finally:
         await window.wait_idle()  # the operation, a sign-in, a profile swap, a code fetch
+        if panel is not None:
+            await _quietly(panel.aclose())
         await _quietly(window.backend.aclose() if window.backend is not None else None)
         if sandbox is not None:
             await _quietly(asyncio.to_thread(sandbox.stop))
@@ -227,7 +232,29 @@ async def start_sandbox() -> Any:
     return server
 
 
-def sandbox_backend(server: Any) -> Any:
+def add_views(window: Any, sandbox: Any) -> Any:
+    """History (and in sandbox mode the Sandbox panel) as tabs beside the workbench; returns
+    the panel (it owns an HTTP client to close) or None."""
+    from console.ui.history_view import HistoryView
+
+    history = HistoryView(window.history)
+    window.history_view = history
+    history.rerun_requested.connect(window.run_rows)
+    window.answers_landed.connect(history.notify_changed)
+    window.add_view("History", history, "Ctrl+2")
+    notice = window.history.notice if window.history is not None else None
+    if notice:  # moved aside, or off because the data directory cannot be written: say so once
+        window.show_message(f"History: {notice}", error=True)
+    if sandbox is None:
+        return None
+    from console.ui.sandbox_panel import sandbox_panel
+
+    panel = sandbox_panel(sandbox.urls)
+    window.add_view("Sandbox", panel, "Ctrl+3")
+    return panel
+
+
+def sandbox_backend(server: Any, *, record: bool = True) -> Any:
     from console.ui.accounts import Account
     from console.ui.backend import Backend
 
@@ -242,6 +269,7 @@ def sandbox_backend(server: Any) -> Any:
         login_env=server.env("developer"),
         partner_authorize_url=server.urls.partner_authorize_url,
         persist=False,
+        record=record,
         profile="sandbox",
     )
     backend.demo_skills = {s["id"]: s["name"] for s in server.info()["skills"]}

@@ -15,8 +15,10 @@ from console.auth.lwa import LoginFlow, LoginKind
 from console.auth.tokens import TokenStore
 from console.config import RuntimeState, api_settings, history_retention_days
 from console.services import ConsoleService, session
+from console.services.batch import DEFAULT_CONCURRENCY
 from console.services.history import History, open_history
 from console.services.partner import SANDBOX_PARTNER_REDIRECT, fetch_partner_code
+from console.services.throttle import Limiter
 from console.ui.accounts import Account
 
 TOKEN_VARS = ("SKILL_CONSOLE_REFRESH_TOKEN", "SKILL_CONSOLE_ACCESS_TOKEN")
@@ -37,8 +39,11 @@ class Backend:
         login_env: Mapping[str, str],
         partner_authorize_url: str | None = None,
         persist: bool = True,
+        record: bool | None = None,
         profile: str = "default",
     ) -> None:
+        """`persist`: keep logins and learned endpoints; `record`: keep a history of actions
+        (default: as `persist`)."""
         self.profile = profile
         self._demo = list(accounts)
         self._envs = dict(envs)
@@ -64,7 +69,11 @@ class Backend:
             self.memory = EndpointMemory()
         # Every action is recorded (services.history); `history.notice` is for the window to
         # show once (moved aside, or off because the data directory cannot be written).
-        self.history: History | None = open_history(history_retention_days()) if persist else None
+        keep = persist if record is None else record
+        self.history: History | None = open_history(history_retention_days()) if keep else None
+        # One limiter for every account's services: after a 429 the whole window slows down
+        # together (honouring Retry-After) instead of each row retrying on its own.
+        self.limiter = Limiter(DEFAULT_CONCURRENCY)
 
     @property
     def accounts(self) -> list[Account]:
@@ -115,6 +124,7 @@ class Backend:
                 on_attempt=self._emit,
                 memory=self.memory,
                 history=self.history,
+                limiter=self.limiter,
                 profile=self.profile,
                 kind=self._kind(account),
             )

@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # asyncio, the API models and the service stack load after th
     from console.services.history import History
     from console.ui.activity_log import ActivityLog
     from console.ui.backend import Backend
+    from console.ui.history_view import HistoryView
     from console.ui.workbench_model import WorkbenchModel
 
 LOG_HEIGHT = 150  # the log's first height: the workbench keeps room above it at 1280×720
@@ -91,6 +92,7 @@ def _sets(raw: object) -> dict[str, list[str]]:
 
 class MainWindow(QMainWindow):
     close_requested = Signal()
+    answers_landed = Signal()  # a batch or a single row finished: the history has new rows
 
     def __init__(self, backend: Backend | None, settings: QSettings, *, sandbox: bool) -> None:
         super().__init__()
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
         self.painted = False
         self.activity_dock: QDockWidget | None = None  # built by finish_start
         self._activity: ActivityLog | None = None
+        self.history_view: HistoryView | None = None  # added by the app after the backend
         self._model: WorkbenchModel | None = None
         self._selected: list[str] | None = None  # see selected_skills
         self._shortcuts: list[tuple[QAction, str | QKeySequence.StandardKey]] = []
@@ -612,6 +615,8 @@ class MainWindow(QMainWindow):
             self.reload_accounts(str(self.settings.value("lastAccount", "")))
             self._load_logins(backend)
         self.login.set_backend(backend, self._profiles(backend), fixed=self.sandbox)
+        if self.history_view is not None:  # another profile's backend keeps its own history
+            self.history_view.set_history(self.history)
         self._account_changed()
 
     def names(self) -> dict[str, str]:
@@ -1090,7 +1095,7 @@ class MainWindow(QMainWindow):
         self._repaint_rows(rows)
 
         async def service_for(row: BatchRow) -> ConsoleService:
-            CURRENT.set(self._key(row))  # this task's attempts belong to this row's cell
+            self._bind(row)  # this task's attempts belong to this row's cell
             return await backend.aservice(row.profile)
 
         def started(row: BatchRow) -> None:
@@ -1117,6 +1122,7 @@ class MainWindow(QMainWindow):
                     self._apply(result)
             finally:
                 self.batch = None
+                self.answers_landed.emit()
                 self.progress.hide()
                 for row in rows:  # whatever did not report (cancelled early) stops running
                     cell = self.model.cell(self._key(row))
@@ -1272,7 +1278,7 @@ class MainWindow(QMainWindow):
         backend = self.backend
 
         async def go() -> None:
-            CURRENT.set(key)
+            self._bind(row)
             started = now_iso()
             service = None
             try:
@@ -1289,6 +1295,7 @@ class MainWindow(QMainWindow):
                 )
             finally:
                 self.row_tasks.pop(key, None)
+                self.answers_landed.emit()
             self._apply(answer)
             self.show_message(row_message(answer))
             self._refresh_enabled()
@@ -1424,6 +1431,14 @@ class MainWindow(QMainWindow):
     def _show_error(self, name: str, error: ConsoleError) -> None:
         listed = "".join(f"\n • {v.message}" for v in error.violations)  # what Amazon says
         self.show_message(f"{name} failed: {error.message}{listed}\n{error.hint}", error=True)
+
+    def _bind(self, row: BatchRow) -> None:
+        """In the row's own task: its attempts count down in its cell and carry its question
+        (account, kind, operation, skill, stage) into the activity log."""
+        from console.ui.activity_log import current_context
+
+        CURRENT.set(self._key(row))
+        current_context.set(row)
 
     # --- attempts: per-row retry countdown ------------------------------------------------------
 
