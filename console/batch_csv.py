@@ -33,6 +33,7 @@ __all__ = [
     "ParsedBatch",
     "ResultsWriter",
     "RowProblem",
+    "csv_cell",
     "done_lines",
     "parse_rows",
 ]
@@ -56,6 +57,18 @@ RESULT_COLUMNS = (
     "finished",
 )
 STAGES = ("development", "live")
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value a spreadsheet shows as text: a leading formula character gets a ' before it.
+
+    Skill IDs of valid rows cannot start so, but a history row keeps the ID as it was asked
+    (an invalid one included), and states, links and request ids are the server's words."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 @dataclass(frozen=True)
@@ -187,13 +200,13 @@ class ResultsWriter:
         stream.flush()
 
     def write(self, result: BatchResult) -> None:
-        values = {k: ("" if v is None else v) for k, v in result.to_dict().items()}
+        values = {k: ("" if v is None else csv_cell(v)) for k, v in result.to_dict().items()}
         self._writer.writerow(values)
         self._stream.flush()
 
     def write_raw(self, row: dict[str, str]) -> None:
         """A row carried over from an earlier results file, as it was."""
-        self._writer.writerow({k: row.get(k, "") for k in RESULT_COLUMNS})
+        self._writer.writerow({k: csv_cell(row.get(k, "")) for k in RESULT_COLUMNS})
         self._stream.flush()
 
 

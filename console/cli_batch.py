@@ -28,7 +28,7 @@ from console.api.errors import AuthError, ConsoleError, ValidationError
 from console.api.models import Attempt
 from console.api.redact import redact
 from console.api.regions import EndpointMemory
-from console.batch_csv import ResultsWriter, done_lines, parse_rows
+from console.batch_csv import ResultsWriter, csv_cell, done_lines, parse_rows
 from console.config import RuntimeState, api_settings, history_retention_days
 from console.services import ConsoleService
 from console.services.batch import (
@@ -525,7 +525,7 @@ def history_command(
         out = csv.DictWriter(sys.stdout, HISTORY_COLUMNS, extrasaction="ignore")
         out.writeheader()
         for entry in entries:
-            out.writerow({k: "" if v is None else v for k, v in entry.to_dict().items()})
+            out.writerow({k: "" if v is None else csv_cell(v) for k, v in entry.to_dict().items()})
     else:
         for entry in entries:
             click.echo(_history_line(entry))

@@ -1,0 +1,82 @@
+"""Edges of batch files, results, history and case summaries found in review (no sandbox)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from console.batch_csv import ResultsWriter
+from console.services.batch import BatchResult, BatchRow, Outcome
+from console.services.history import History, HistoryEntry, now_iso
+
+SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
+
+
+def skillctl(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
+    environ["XDG_DATA_HOME"] = str(data)
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+    )
+
+
+def history_file(data: Path) -> Path:
+    return data / "skill-console" / "history.sqlite3"
+
+
+def record(data: Path, *entries: HistoryEntry) -> None:
+    history = History(history_file(data))
+    for entry in entries:
+        history.record(entry)
+    history.close()
+
+
+def entry(**over: object) -> HistoryEntry:
+    fields: dict[str, object] = {
+        "at": now_iso(),
+        "profile": "default",
+        "kind": "developer",
+        "operation": "status",
+        "skill_id": SKILL,
+        "stage": "live",
+        "outcome": "ok",
+        "state": "ENABLED",
+    }
+    return HistoryEntry(**(fields | over))  # type: ignore[arg-type]
+
+
+def test_results_cells_never_start_a_spreadsheet_formula() -> None:
+    row = BatchRow(2, "status", SKILL, "live")
+    result = BatchResult(
+        row, Outcome.OK, state="=1+1", account_link="@SUM(A1)", request_id="+cmd", message="-2"
+    )
+    out = io.StringIO()
+    writer = ResultsWriter(out)
+    writer.write(result)
+    writer.write_raw({"line": "3", "state": "=HYPERLINK(1)"})
+    first, second = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert (first["state"], first["account_link"], first["request_id"]) == (
+        "'=1+1",
+        "'@SUM(A1)",
+        "'+cmd",
+    )
+    assert first["message"] == "'-2"
+    assert first["skill_id"] == SKILL  # ordinary values are untouched
+    assert second["state"] == "'=HYPERLINK(1)"
+
+
+def test_history_csv_never_starts_a_spreadsheet_formula(tmp_path: Path) -> None:
+    # An invalid skill ID is recorded as it was asked (`skillctl case '=...'` does so).
+    record(tmp_path, entry(skill_id='=HYPERLINK("http://x")', outcome="failed", state=None))
+    done = skillctl(tmp_path, "history", "--csv")
+    assert done.returncode == 0, done.stderr
+    (row,) = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert row["skill_id"] == '\'=HYPERLINK("http://x")'
