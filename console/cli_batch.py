@@ -14,6 +14,7 @@ import contextlib
 import csv
 import json
 import signal
+import sqlite3
 import sys
 import time
 from collections import Counter
@@ -41,6 +42,7 @@ from console.services.batch import (
 )
 from console.services.case import case_rows, summarize
 from console.services.history import History, HistoryEntry, open_history
+from console.services.history_search import HistoryFilter, search
 from console.services.session import effective_env, token_provider
 from console.services.throttle import Limiter
 
@@ -515,9 +517,15 @@ def history_command(
     try:
         if history.notice:
             click.echo(f"note: {history.notice}", err=True)
-        entries = history.query(skill_id=skill_id, since=when, outcome=outcome, limit=limit)
+        if history.enabled:
+            entries = history.query(skill_id=skill_id, since=when, outcome=outcome, limit=limit)
+        else:  # off (a read-only data directory): what was recorded can still be read
+            entries = _read_only(history.path, skill_id, when, outcome, limit)
     finally:
         history.close()
+    if entries is None:
+        click.echo(f"The history in {history.path} cannot be read.", err=True)
+        sys.exit(1)
     if opts.as_json or json_flag:
         for entry in entries:
             click.echo(json.dumps(entry.to_dict()))
@@ -535,6 +543,20 @@ def history_command(
                 + (" that matches." if skill_id or since or outcome else " yet."),
                 err=True,
             )
+
+
+def _read_only(
+    path: Path, skill_id: str | None, since: datetime | None, outcome: str | None, limit: int
+) -> list[HistoryEntry] | None:
+    """The recorded rows through a read-only connection; None when the file cannot be read."""
+    if not path.exists():
+        return []
+    wanted = HistoryFilter(skill=skill_id or "", since=since, outcome=outcome, limit=limit)
+    try:
+        entries = search(path, wanted)
+    except sqlite3.Error:
+        return None
+    return [e for e in entries if skill_id is None or e.skill_id == skill_id]
 
 
 def _history_line(entry: HistoryEntry) -> str:

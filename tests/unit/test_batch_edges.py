@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from console.batch_csv import ResultsWriter
 from console.services.batch import BatchResult, BatchRow, Outcome
@@ -80,3 +85,42 @@ def test_history_csv_never_starts_a_spreadsheet_formula(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     (row,) = list(csv.DictReader(io.StringIO(done.stdout)))
     assert row["skill_id"] == '\'=HYPERLINK("http://x")'
+
+
+def _unprivileged() -> list[str]:
+    """A command prefix that runs as a user who cannot write a 0555 directory."""
+    if os.name != "posix":
+        pytest.skip("needs POSIX permissions")
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def test_history_in_a_read_only_data_directory_is_still_listed() -> None:
+    prefix = _unprivileged()
+    base = Path(tempfile.mkdtemp(prefix="history-ro-"))  # not under a 0700 pytest directory
+    try:
+        base.chmod(0o755)
+        record(base, entry(skill_id=SKILL), entry(skill_id=SKILL, stage="development"))
+        history_file(base).parent.chmod(0o555)
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
+        environ |= {"XDG_DATA_HOME": str(base), "HOME": str(base)}
+        done = subprocess.run(
+            [*prefix, sys.executable, "-m", "console", "history", "--skill", SKILL, "--json"],
+            capture_output=True,
+            text=True,
+            env=environ,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.count("History is off") == 1  # said once
+        assert [json.loads(line)["stage"] for line in done.stdout.splitlines()] == [
+            "development",
+            "live",
+        ]
+    finally:
+        history_file(base).parent.chmod(0o755)
+        shutil.rmtree(base)
