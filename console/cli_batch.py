@@ -182,6 +182,12 @@ def history_for_run() -> History:
 # --- output --------------------------------------------------------------------------------
 
 
+def needs_a_look(result: BatchResult) -> bool:
+    """Whether a terminal shows the row above the bar: failures and unknowns. Rows not run
+    (after a stop, possibly thousands) are counted in the closing line and kept in the file."""
+    return not result.done and result.outcome is not Outcome.NOT_RUN
+
+
 def row_line(result: BatchResult) -> str:
     row = result.row
     parts = [f"line {row.line}", row.operation]
@@ -193,7 +199,10 @@ def row_line(result: BatchResult) -> str:
     elif result.outcome in (Outcome.OK, Outcome.NOT_FOUND) and result.endpoint:
         parts.append(result.endpoint)
     else:
-        parts.append(f"{result.outcome}: {result.message or result.error_kind or ''}")
+        said = result.message or result.error_kind or ""
+        label = str(result.outcome)
+        # "not_run: not run: ..." says it twice
+        parts.append(said if said.startswith(label.replace("_", " ")) else f"{label}: {said}")
     where = ", ".join(
         p for p in (result.region, f"{result.attempts} attempt(s)" if result.attempts else "") if p
     )
@@ -368,7 +377,7 @@ def _run_rows(
         codes.append(row_code(result))
         if as_json:
             click.echo(json.dumps(result.to_dict()))
-        show = not as_json and (every_row or not result.done)  # a terminal: what needs a look
+        show = not as_json and (every_row or needs_a_look(result))
         progress.add(result, row_line(result) if show else None)
 
     history = history_for_run()

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from console.batch_csv import ResultsWriter
-from console.services.batch import BatchResult, BatchRow, Outcome
+from console.cli_batch import needs_a_look, row_line
+from console.services.batch import BatchResult, BatchRow, Outcome, not_run
 from console.services.history import History, HistoryEntry, now_iso
 
 SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
@@ -124,3 +125,15 @@ def test_history_in_a_read_only_data_directory_is_still_listed() -> None:
     finally:
         history_file(base).parent.chmod(0o755)
         shutil.rmtree(base)
+
+
+def test_a_terminal_shows_failures_and_unknowns_not_every_row_left_unsent() -> None:
+    row = BatchRow(7, "status", SKILL, "live")
+    assert needs_a_look(BatchResult(row, Outcome.FAILED, message="Not allowed"))
+    assert needs_a_look(BatchResult(row, Outcome.UNKNOWN, message="unknown — check again"))
+    assert not needs_a_look(not_run(row))  # after Ctrl+C: thousands of these, counted instead
+    assert not needs_a_look(BatchResult(row, Outcome.OK, state="ENABLED"))
+    assert "not_run: not run" not in row_line(not_run(row))
+    assert "failed: Not allowed" in row_line(
+        BatchResult(row, Outcome.FAILED, message="Not allowed")
+    )
