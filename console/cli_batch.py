@@ -526,6 +526,7 @@ def history_command(
     try:
         if history.notice:
             click.echo(f"note: {history.notice}", err=True)
+        entries: list[HistoryEntry] | None
         if history.enabled:
             entries = history.query(skill_id=skill_id, since=when, outcome=outcome, limit=limit)
         else:  # off (a read-only data directory): what was recorded can still be read

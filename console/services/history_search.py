@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from console.services.history import BUSY_TIMEOUT_MS, HistoryEntry
 
@@ -68,7 +68,7 @@ def search(path: Path, wanted: HistoryFilter) -> list[HistoryEntry]:
     return [HistoryEntry(**dict(zip(_NAMES, row, strict=True))) for row in rows]
 
 
-def _read(path: Path, mode: str, sql: str, args: list[object]) -> list[tuple[object, ...]]:
+def _read(path: Path, mode: str, sql: str, args: list[object]) -> list[Any]:
     db = sqlite3.connect(
         f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
     )
