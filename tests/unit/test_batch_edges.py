@@ -10,16 +10,27 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
 from console.batch_csv import ResultsWriter
 from console.cli_batch import needs_a_look, row_line
 from console.services.batch import BatchResult, BatchRow, Outcome, not_run
+from console.services.case import MAX_ACTIONS, summarize
 from console.services.history import History, HistoryEntry, now_iso
 
 SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
+
+
+class FixedNow(datetime):
+    """The case summary's clock on 2026-11-30 09:00 UTC (the rows below are a day old)."""
+
+    @classmethod
+    def now(cls, tz: object = None) -> FixedNow:  # type: ignore[override]
+        return cls(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 def skillctl(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -137,3 +148,20 @@ def test_a_terminal_shows_failures_and_unknowns_not_every_row_left_unsent() -> N
     assert "failed: Not allowed" in row_line(
         BatchResult(row, Outcome.FAILED, message="Not allowed")
     )
+
+
+def test_a_case_summary_keeps_the_change_when_many_reads_followed(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    history = History(path)
+    history.record(entry(operation="enable", at="2026-11-29T10:00:00.000+00:00"))
+    for n in range(30):  # a QA batch read the skill many times since
+        history.record(entry(at=f"2026-11-30T08:{n:02d}:00.000+00:00"))
+    history.flush()
+    with patch("console.services.case.datetime", FixedNow):
+        summary = summarize([], history, skill_ids=[SKILL], profile="default", customer=False)
+    history.close()
+    assert [a.operation for a in summary.actions].count("enable") == 1
+    assert len(summary.actions) == MAX_ACTIONS
+    assert summary.left_out == 31 - MAX_ACTIONS
+    assert f"and {31 - MAX_ACTIONS} more" in summary.text()
+    assert summary.to_dict()["actions_left_out"] == 31 - MAX_ACTIONS
