@@ -472,7 +472,10 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     value = text.strip()
     units = {"m": "minutes", "h": "hours", "d": "days"}
     if value[:-1].isdigit() and value[-1:].lower() in units:
-        return now - timedelta(**{units[value[-1].lower()]: int(value[:-1])})
+        try:
+            return now - timedelta(**{units[value[-1].lower()]: int(value[:-1])})
+        except OverflowError:  # 99999999999d: before the first date there is
+            return datetime.min.replace(tzinfo=UTC)
     try:
         when = datetime.fromisoformat(value)
     except ValueError:

@@ -17,7 +17,7 @@ from unittest.mock import patch
 import pytest
 
 from console.batch_csv import ResultsWriter
-from console.cli_batch import needs_a_look, row_line
+from console.cli_batch import needs_a_look, parse_since, row_line
 from console.services.batch import BatchResult, BatchRow, Outcome, not_run
 from console.services.case import MAX_ACTIONS, summarize
 from console.services.history import History, HistoryEntry, now_iso
@@ -165,3 +165,7 @@ def test_a_case_summary_keeps_the_change_when_many_reads_followed(tmp_path: Path
     assert summary.left_out == 31 - MAX_ACTIONS
     assert f"and {31 - MAX_ACTIONS} more" in summary.text()
     assert summary.to_dict()["actions_left_out"] == 31 - MAX_ACTIONS
+
+
+def test_a_huge_age_for_since_means_everything_not_a_failure() -> None:
+    assert parse_since("99999999999d") == datetime.min.replace(tzinfo=UTC)
