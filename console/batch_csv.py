@@ -96,9 +96,10 @@ def parse_rows(text: str, *, profile: str = "default") -> ParsedBatch:
     parsed = ParsedBatch()
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header: dict[str, int] | None = None
+    ended = 0  # the last line of the previous record: a quoted field may span lines
     try:
         for fields in reader:
-            line = reader.line_num
+            line, ended = ended + 1, reader.line_num
             if not any(f.strip() for f in fields) or fields[0].lstrip().startswith("#"):
                 continue
             if header is None:
@@ -109,8 +110,12 @@ def parse_rows(text: str, *, profile: str = "default") -> ParsedBatch:
             row = _row(fields, header, line, profile, parsed)
             if row is not None:
                 parsed.rows.append(row)
+            elif ended > line:  # a quote left open swallows the lines after it
+                bad = parsed.problems[-1]
+                reason = f"{bad.reason} (this row runs on to line {ended}: a quote not closed?)"
+                parsed.problems[-1] = RowProblem(bad.line, reason, bad.text)
     except csv.Error as exc:
-        parsed.problems.append(RowProblem(reader.line_num, f"not valid CSV ({exc})"))
+        parsed.problems.append(RowProblem(ended + 1, f"not valid CSV ({exc})"))
         return parsed
     if header is None:
         parsed.problems.append(
@@ -129,11 +134,15 @@ def _header(fields: list[str], line: int, parsed: ParsedBatch) -> dict[str, int]
     names = [f.strip().lower().replace(" ", "_") for f in fields]
     missing = [c for c in INPUT_COLUMNS if c not in names]
     if missing:
+        joined = "';'" if len(fields) == 1 and ";" in fields[0] else ""
+        joined = joined or ("tabs" if len(fields) == 1 and "\t" in fields[0] else "")
+        # Excel in many locales saves "CSV" with semicolons
+        hint = f"; the columns seem to be separated by {joined}: use commas" if joined else ""
         parsed.problems.append(
             RowProblem(
                 line,
                 f"the header must name the columns {', '.join(INPUT_COLUMNS)} "
-                f"(missing: {', '.join(missing)})",
+                f"(missing: {', '.join(missing)}){hint}",
                 ",".join(fields),
             )
         )

@@ -16,7 +16,7 @@ from unittest.mock import patch
 
 import pytest
 
-from console.batch_csv import ResultsWriter
+from console.batch_csv import ResultsWriter, parse_rows
 from console.cli_batch import needs_a_look, parse_since, row_line
 from console.services.batch import BatchResult, BatchRow, Outcome, not_run
 from console.services.case import MAX_ACTIONS, summarize
@@ -169,3 +169,21 @@ def test_a_case_summary_keeps_the_change_when_many_reads_followed(tmp_path: Path
 
 def test_a_huge_age_for_since_means_everything_not_a_failure() -> None:
     assert parse_since("99999999999d") == datetime.min.replace(tzinfo=UTC)
+
+
+def test_a_row_with_a_quoted_line_break_is_named_by_the_line_it_starts_on() -> None:
+    text = f'operation,skill_id,stage\n"sta\ntus",{SKILL},live\nstatus,bad,live\n'
+    parsed = parse_rows(text)
+    assert [p.line for p in parsed.problems] == [2, 4]
+
+
+def test_a_semicolon_separated_file_is_told_to_use_commas() -> None:
+    parsed = parse_rows(f"operation;skill_id;stage\nstatus;{SKILL};live\n")
+    (problem,) = parsed.problems
+    assert problem.line == 1 and "separated by ';': use commas" in problem.reason
+
+
+def test_a_quote_left_open_is_named_where_it_opens() -> None:
+    text = f'operation,skill_id,stage\nstatus,"{SKILL},live\nstatus,{SKILL},live\n'
+    (problem,) = parse_rows(text).problems
+    assert problem.line == 2 and "runs on to line 3: a quote not closed?" in problem.reason
