@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import csv
 import json
+import os
 import signal
 import sqlite3
 import sys
@@ -370,21 +371,33 @@ def _run_rows(
 ) -> int:
     progress = Progress(len(rows), sys.stderr, bar=sys.stderr.isatty() and not as_json)
     every_row = as_json or not sys.stdout.isatty()
+    runs: list[BatchRun] = []
+    reader_gone = False
 
     def landed(result: BatchResult) -> None:
+        nonlocal reader_gone
         if writer:
             writer.write(result)
         codes.append(row_code(result))
-        if as_json:
-            click.echo(json.dumps(result.to_dict()))
         show = not as_json and (every_row or needs_a_look(result))
-        progress.add(result, row_line(result) if show else None)
+        try:
+            if as_json and not reader_gone:
+                click.echo(json.dumps(result.to_dict()))
+            progress.add(result, row_line(result) if show and not reader_gone else None)
+        except BrokenPipeError:  # `| head`, or a pager quit: stop as Ctrl+C would
+            reader_gone = True
+            _drop_stdout()
+            if runs and not runs[0].cancelled:
+                click.echo("\nstopping: standard output was closed", err=True)
+                runs[0].cancel()
 
     history = history_for_run()
     cancelled = False
     try:
         with login_envs(opts) as env_for:
-            cancelled = asyncio.run(_drive(opts, rows, concurrency, env_for, history, landed))
+            cancelled = asyncio.run(
+                _drive(opts, rows, concurrency, env_for, history, landed, runs.append)
+            )
     except KeyboardInterrupt:  # a second Ctrl+C: quit now; the file has every row so far
         cancelled = True
     finally:
@@ -414,10 +427,12 @@ async def _drive(
     env_for: Callable[[str], dict[str, str]],
     history: History,
     landed: Callable[[BatchResult], None],
+    started: Callable[[BatchRun], None] = lambda run: None,
 ) -> bool:
     """Run the rows; Ctrl+C cancels cleanly (True when it did)."""
     logins = Logins(opts, env_for, limiter=Limiter(concurrency), history=history)
     run = BatchRun(rows, logins.service_for, concurrency=concurrency)
+    started(run)
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -434,6 +449,15 @@ async def _drive(
             loop.remove_signal_handler(signal.SIGINT)
         await logins.aclose()
     return run.cancelled
+
+
+def _drop_stdout() -> None:
+    """Point a closed standard output at the null device, so later writes (and the flush at
+    exit) do not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def _refuse(problems: list[Any], as_json: bool) -> None:

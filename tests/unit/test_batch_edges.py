@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -12,13 +13,15 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pytest
 
+from console.api.models import OperationResult
 from console.batch_csv import ResultsWriter, parse_rows
 from console.cli_batch import needs_a_look, parse_since, row_line
-from console.services.batch import BatchResult, BatchRow, Outcome, not_run
+from console.services.batch import BatchResult, BatchRow, BatchRun, Outcome, not_run
 from console.services.case import MAX_ACTIONS, summarize
 from console.services.history import History, HistoryEntry, now_iso
 
@@ -187,3 +190,42 @@ def test_a_quote_left_open_is_named_where_it_opens() -> None:
     text = f'operation,skill_id,stage\nstatus,"{SKILL},live\nstatus,{SKILL},live\n'
     (problem,) = parse_rows(text).problems
     assert problem.line == 2 and "runs on to line 3: a quote not closed?" in problem.reason
+
+
+class FakeService:
+    """Answers every status read after a turn of the loop."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def check(self, skill_id: str, stage: str) -> OperationResult:
+        self.calls += 1
+        await asyncio.sleep(0)
+        return OperationResult("status", skill_id, stage, state="ENABLED")
+
+    def region_of(self, endpoint: str | None) -> str | None:
+        return None
+
+
+def test_cancel_from_a_result_callback_stops_cleanly() -> None:
+    # `skillctl batch | head` (stdout closed) or a face's "stop at the first failure" cancels
+    # from inside on_result, which runs in a worker task: no CancelledError may escape.
+    service = FakeService()
+    rows = [BatchRow(n, "status", SKILL, "live") for n in range(2, 42)]
+
+    async def service_for(row: BatchRow) -> Any:
+        return service
+
+    run = BatchRun(rows, service_for, concurrency=4)
+    seen: list[BatchResult] = []
+
+    def on_result(result: BatchResult) -> None:
+        seen.append(result)
+        if len(seen) == 1:
+            run.cancel()
+
+    landed = asyncio.run(run.run(on_result))
+    assert run.cancelled
+    assert sorted(r.row.line for r in landed) == [r.line for r in rows]  # every row reported
+    assert {r.outcome for r in landed} <= {Outcome.OK, Outcome.UNKNOWN, Outcome.NOT_RUN}
+    assert service.calls < len(rows)
