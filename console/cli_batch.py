@@ -381,9 +381,9 @@ def _run_rows(
         codes.append(row_code(result))
         show = not as_json and (every_row or needs_a_look(result))
         try:
+            progress.add(result, row_line(result) if show and not reader_gone else None)
             if as_json and not reader_gone:
                 click.echo(json.dumps(result.to_dict()))
-            progress.add(result, row_line(result) if show and not reader_gone else None)
         except BrokenPipeError:  # `| head`, or a pager quit: stop as Ctrl+C would
             reader_gone = True
             _drop_stdout()
