@@ -311,6 +311,11 @@ def batch_command(
         if parsed.problems and not skip_invalid:
             _refuse(parsed.problems, as_json)
             sys.exit(2)
+        if out_path and source != "-" and _same_file(out_path, Path(source)):
+            raise ValidationError(
+                f"--out {out_path} is the batch file itself; writing results would replace it",
+                hint="Choose another --out path; nothing was sent.",
+            )
         carried = done_lines(resume_path, parsed.rows) if resume_path else {}
     except ConsoleError as error:
         _error(error, as_json)
@@ -350,6 +355,13 @@ def batch_command(
     if out_path:
         click.echo(f"results: {out_path}", err=True)
     sys.exit(code)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def _skipped_row(result: BatchResult, writer: ResultsWriter | None, as_json: bool) -> None:

@@ -229,3 +229,13 @@ def test_cancel_from_a_result_callback_stops_cleanly() -> None:
     assert sorted(r.row.line for r in landed) == [r.line for r in rows]  # every row reported
     assert {r.outcome for r in landed} <= {Outcome.OK, Outcome.UNKNOWN, Outcome.NOT_RUN}
     assert service.calls < len(rows)
+
+
+def test_results_never_overwrite_the_batch_file_itself(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    text = f"operation,skill_id,stage\nstatus,{SKILL},live\n"
+    source.write_text(text, encoding="utf-8")
+    done = skillctl(tmp_path, "batch", str(source), "--out", str(tmp_path / "." / "in.csv"))
+    assert done.returncode == 2
+    assert "is the batch file itself" in done.stderr
+    assert source.read_text(encoding="utf-8") == text
