@@ -134,8 +134,7 @@ def _header(fields: list[str], line: int, parsed: ParsedBatch) -> dict[str, int]
     names = [f.strip().lower().replace(" ", "_") for f in fields]
     missing = [c for c in INPUT_COLUMNS if c not in names]
     if missing:
-        joined = "';'" if len(fields) == 1 and ";" in fields[0] else ""
-        joined = joined or ("tabs" if len(fields) == 1 and "\t" in fields[0] else "")
+        joined = next((name for sep, name in _SEPARATORS if _names_by(fields, sep)), "")
         # Excel in many locales saves "CSV" with semicolons
         hint = f"; the columns seem to be separated by {joined}: use commas" if joined else ""
         parsed.problems.append(
@@ -148,6 +147,15 @@ def _header(fields: list[str], line: int, parsed: ParsedBatch) -> dict[str, int]
         )
         return None
     return {name: names.index(name) for name in INPUT_COLUMNS}
+
+
+_SEPARATORS = ((";", "';'"), ("\t", "tabs"))
+
+
+def _names_by(fields: list[str], separator: str) -> bool:
+    """Whether a one-field header names the columns when split at `separator`."""
+    names = {n.strip().lower() for n in fields[0].split(separator)} if len(fields) == 1 else set()
+    return set(INPUT_COLUMNS) <= names
 
 
 def _row(

@@ -239,3 +239,8 @@ def test_results_never_overwrite_the_batch_file_itself(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "is the batch file itself" in done.stderr
     assert source.read_text(encoding="utf-8") == text
+
+
+def test_garbage_with_a_semicolon_is_not_told_about_separators() -> None:
+    (problem,) = parse_rows("x;y;\x01z\nfoo\n").problems
+    assert "separated" not in problem.reason
