@@ -244,3 +244,12 @@ def test_results_never_overwrite_the_batch_file_itself(tmp_path: Path) -> None:
 def test_garbage_with_a_semicolon_is_not_told_about_separators() -> None:
     (problem,) = parse_rows("x;y;\x01z\nfoo\n").problems
     assert "separated" not in problem.reason
+
+
+def test_history_says_when_the_list_stops_at_the_limit(tmp_path: Path) -> None:
+    record(tmp_path, entry(), entry(stage="development"))
+    done = skillctl(tmp_path, "history", "--limit", "1")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 1
+    assert "the newest 1 shown; --limit N for more" in done.stderr
+    assert "--limit" not in skillctl(tmp_path, "history").stderr
