@@ -4,7 +4,8 @@ Exit code of `batch` (and `case`), over every row of the input:
   0 every row succeeded; 4 every failure is "not enabled / not found / NO_ASSOCIATION";
   otherwise the most serious class present, in this order: 3 authentication, 6 network,
   5 throttled or server error, 1 anything else (refused, forbidden, unknown), 2 invalid rows
-  skipped with --skip-invalid, 4 not found. 130 when stopped with Ctrl+C.
+  skipped with --skip-invalid, 4 not found. 130 when stopped with Ctrl+C (or a closed stdout).
+`case` leaves "not enabled / not found" out: that is what it reports, not a failure.
 """
 
 from __future__ import annotations
