@@ -321,6 +321,10 @@ def batch_command(
     except ConsoleError as error:
         _error(error, as_json)
         sys.exit(exit_code_for(error))
+    if resume_path and out_path is None:
+        # Resuming continues the same results: with no --out the rows run now would be in no
+        # file, and the next --resume would send them again. Its answered rows are read above.
+        out_path = resume_path
     todo = [row for row in parsed.rows if row.line not in carried]
     skipped = [
         not_run(BatchRow(p.line, "", None, None, opts.profile, "-"), p.reason, skipped=True)

@@ -39,6 +39,7 @@ class FixedNow(datetime):
 def skillctl(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
     environ["XDG_DATA_HOME"] = str(data)
+    environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"  # no login: nothing sent
     return subprocess.run(
         [sys.executable, "-m", "console", *args],
         capture_output=True,
@@ -253,3 +254,22 @@ def test_history_says_when_the_list_stops_at_the_limit(tmp_path: Path) -> None:
     assert len(done.stdout.splitlines()) == 1
     assert "the newest 1 shown; --limit N for more" in done.stderr
     assert "--limit" not in skillctl(tmp_path, "history").stderr
+
+
+def test_resume_without_out_keeps_the_results_in_the_resumed_file(tmp_path: Path) -> None:
+    other = SKILL[:-1] + "2"
+    source = tmp_path / "in.csv"
+    source.write_text(f"operation,skill_id,stage\nstatus,{SKILL},live\nstatus,{other},live\n")
+    earlier = tmp_path / "results.csv"
+    with earlier.open("w", encoding="utf-8", newline="") as stream:
+        writer = ResultsWriter(stream)
+        row = BatchRow(2, "status", SKILL, "live")
+        writer.write(BatchResult(row, Outcome.OK, state="ENABLED"))
+        writer.write(not_run(BatchRow(3, "status", other, "live")))
+    # No login is configured: the row run now fails without sending anything.
+    done = skillctl(tmp_path, "batch", str(source), "--resume", str(earlier))
+    assert "1 row(s) already answered, 1 to run" in done.stderr
+    rows = {r["line"]: r for r in csv.DictReader(io.StringIO(earlier.read_text()))}
+    assert rows["2"]["outcome"] == "ok"
+    assert rows["3"]["outcome"] == "failed"  # the row run now is in the file too
+    assert f"results: {earlier}" in done.stderr
