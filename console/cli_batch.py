@@ -550,7 +550,11 @@ HISTORY_COLUMNS = (
 @click.command("history")
 @click.option("--skill", "skill_id", help="Only this skill.")
 @click.option("--since", help="From this date/time (UTC), or an age: 90m, 24h, 7d.")
-@click.option("--outcome", type=click.Choice(["ok", "failed"]), help="Only these outcomes.")
+@click.option(
+    "--outcome",
+    type=click.Choice(["ok", "failed", "cancelled"]),
+    help="Only these outcomes (cancelled: stopped before an answer came back).",
+)
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--json", "json_flag", is_flag=True, help="One JSON object per line.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header line.")

@@ -273,3 +273,10 @@ def test_resume_without_out_keeps_the_results_in_the_resumed_file(tmp_path: Path
     assert rows["2"]["outcome"] == "ok"
     assert rows["3"]["outcome"] == "failed"  # the row run now is in the file too
     assert f"results: {earlier}" in done.stderr
+
+
+def test_history_lists_cancelled_actions_on_their_own(tmp_path: Path) -> None:
+    record(tmp_path, entry(), entry(outcome="cancelled", state=None, stage="development"))
+    done = skillctl(tmp_path, "history", "--outcome", "cancelled", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["stage"] for line in done.stdout.splitlines()] == ["development"]
