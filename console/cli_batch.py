@@ -181,6 +181,14 @@ def history_for_run() -> History:
     return history
 
 
+def close_history(history: History, said: str | None) -> None:
+    """Close the history, and say so if it turned off during the run (a full disk, a lock
+    held too long): otherwise rows would stop being recorded without a word."""
+    history.close()
+    if history.notice and history.notice != said:
+        click.echo(f"note: {history.notice}", err=True)
+
+
 # --- output --------------------------------------------------------------------------------
 
 
@@ -409,6 +417,7 @@ def _run_rows(
                 runs[0].cancel()
 
     history = history_for_run()
+    said = history.notice
     cancelled = False
     try:
         with login_envs(opts) as env_for:
@@ -418,8 +427,8 @@ def _run_rows(
     except KeyboardInterrupt:  # a second Ctrl+C: quit now; the file has every row so far
         cancelled = True
     finally:
-        history.close()
         progress.clear()
+        close_history(history, said)
     elapsed = time.monotonic() - progress.started
     counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(progress.counts.items()))
     rate = progress.landed / elapsed if elapsed > 0 else 0.0
@@ -651,6 +660,7 @@ def case_command(
     """Support: check these skills now and print a ticket-ready summary (no secrets)."""
     rows = case_rows(skill_ids, customer=customer, profile=opts.profile)
     history = history_for_run()
+    said = history.notice
     checks: list[BatchResult] = []
     try:
         with login_envs(opts) as env_for:
@@ -667,7 +677,7 @@ def case_command(
         click.echo("interrupted", err=True)
         sys.exit(130)
     finally:
-        history.close()
+        close_history(history, said)
     if opts.as_json or json_flag:
         click.echo(json.dumps(summary.to_dict()))
     else:

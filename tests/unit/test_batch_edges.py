@@ -20,7 +20,7 @@ import pytest
 
 from console.api.models import OperationResult
 from console.batch_csv import ResultsWriter, parse_rows
-from console.cli_batch import needs_a_look, parse_since, row_line
+from console.cli_batch import close_history, needs_a_look, parse_since, row_line
 from console.services.batch import BatchResult, BatchRow, BatchRun, Outcome, not_run
 from console.services.case import MAX_ACTIONS, summarize
 from console.services.history import History, HistoryEntry, now_iso
@@ -280,3 +280,17 @@ def test_history_lists_cancelled_actions_on_their_own(tmp_path: Path) -> None:
     done = skillctl(tmp_path, "history", "--outcome", "cancelled", "--json")
     assert done.returncode == 0, done.stderr
     assert [json.loads(line)["stage"] for line in done.stdout.splitlines()] == ["development"]
+
+
+def test_history_turning_off_during_a_run_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = History(tmp_path / "history.sqlite3")
+    assert history.enabled and history.notice is None
+    history._db.close()  # type: ignore[union-attr]  # the disk went away under the writer
+    history.record(entry())
+    assert not history.enabled
+    close_history(history, said=None)
+    assert "History is off" in capsys.readouterr().err
+    close_history(history, said=history.notice)  # said once: not again
+    assert capsys.readouterr().err == ""
