@@ -26,6 +26,7 @@ SCANNED = 1000  # recorded rows looked through for the changes among them
 
 def case_rows(skill_ids: Sequence[str], *, customer: bool, profile: str) -> list[BatchRow]:
     """The checks of a case: the customer's endpoint and each skill, or each owner stage."""
+    skill_ids = list(dict.fromkeys(skill_ids))  # a skill named twice is checked once
     if customer:
         rows = [BatchRow(line=1, operation="customer-endpoint", profile=profile)]
         rows += [

@@ -22,7 +22,7 @@ from console.api.models import OperationResult
 from console.batch_csv import ResultsWriter, parse_rows
 from console.cli_batch import close_history, needs_a_look, parse_since, row_line
 from console.services.batch import BatchResult, BatchRow, BatchRun, Outcome, not_run
-from console.services.case import MAX_ACTIONS, summarize
+from console.services.case import MAX_ACTIONS, case_rows, summarize
 from console.services.history import History, HistoryEntry, now_iso
 
 SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
@@ -294,3 +294,9 @@ def test_history_turning_off_during_a_run_is_said(
     assert "History is off" in capsys.readouterr().err
     close_history(history, said=history.notice)  # said once: not again
     assert capsys.readouterr().err == ""
+
+
+def test_a_skill_named_twice_in_a_case_is_checked_once() -> None:
+    rows = case_rows([SKILL, SKILL], customer=True, profile="default")
+    assert [r.operation for r in rows] == ["customer-endpoint", "customer-status"]
+    assert len(case_rows([SKILL, SKILL], customer=False, profile="default")) == 2
