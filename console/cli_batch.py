@@ -15,6 +15,7 @@ import contextlib
 import csv
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import sys
@@ -245,7 +246,9 @@ class Progress:
         now = time.monotonic()
         if self.bar and (line is not None or now - self._drawn > 0.1 or self.landed == self.total):
             self._drawn = now
-            self.stream.write("\r" + self.text() + "\x1b[K")
+            # Wider than the terminal, the bar wraps and each redraw leaves a line behind.
+            width = shutil.get_terminal_size().columns - 1
+            self.stream.write("\r" + self.text()[: max(width, 20)] + "\x1b[K")
             self.stream.flush()
 
     def text(self) -> str:
@@ -257,7 +260,7 @@ class Progress:
         eta = f"ETA {(total - done) / rate:.0f} s" if rate > 0 and done < total else ""
         counts = "  ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(self.counts.items()))
         bar = "#" * filled + "." * (width - filled)
-        return f"[{bar}] {done}/{total}  {counts}  {rate:.1f}/s  {eta}"
+        return f"[{bar}] {done}/{total}  {rate:.1f}/s  {eta}  {counts}"  # counts clip first
 
     def clear(self) -> None:
         if self.bar:

@@ -20,7 +20,7 @@ import pytest
 
 from console.api.models import OperationResult
 from console.batch_csv import ResultsWriter, parse_rows
-from console.cli_batch import close_history, needs_a_look, parse_since, row_line
+from console.cli_batch import Progress, close_history, needs_a_look, parse_since, row_line
 from console.services.batch import BatchResult, BatchRow, BatchRun, Outcome, not_run
 from console.services.case import MAX_ACTIONS, case_rows, summarize
 from console.services.history import History, HistoryEntry, now_iso
@@ -300,3 +300,14 @@ def test_a_skill_named_twice_in_a_case_is_checked_once() -> None:
     rows = case_rows([SKILL, SKILL], customer=True, profile="default")
     assert [r.operation for r in rows] == ["customer-endpoint", "customer-status"]
     assert len(case_rows([SKILL, SKILL], customer=False, profile="default")) == 2
+
+
+def test_the_progress_bar_fits_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a: os.terminal_size((60, 20)))
+    stream = io.StringIO()
+    progress = Progress(1500, stream, bar=True)
+    row = BatchRow(2, "status", SKILL, "live")
+    for outcome in (Outcome.FAILED, Outcome.NOT_FOUND, Outcome.OK) * 300:
+        progress.add(BatchResult(row, outcome), "")
+    drawn = [part.removesuffix("\x1b[K") for part in stream.getvalue().split("\r") if part]
+    assert drawn and max(len(part) for part in drawn) <= 59
