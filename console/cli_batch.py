@@ -613,8 +613,8 @@ def history_command(
                 + (" that matches." if skill_id or since or outcome else " yet."),
                 err=True,
             )
-        elif len(entries) == limit:  # there may be more: say the list stops here
-            click.echo(f"(the newest {limit} shown; --limit N for more)", err=True)
+    if entries and len(entries) == limit:  # there may be more (an export too): say so
+        click.echo(f"(the newest {limit} shown; --limit N for more)", err=True)
 
 
 def _read_only(

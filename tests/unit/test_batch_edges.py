@@ -254,6 +254,8 @@ def test_history_says_when_the_list_stops_at_the_limit(tmp_path: Path) -> None:
     assert len(done.stdout.splitlines()) == 1
     assert "the newest 1 shown; --limit N for more" in done.stderr
     assert "--limit" not in skillctl(tmp_path, "history").stderr
+    exported = skillctl(tmp_path, "history", "--csv", "--limit", "2")  # an export stops too
+    assert "the newest 2 shown" in exported.stderr and len(exported.stdout.splitlines()) == 3
 
 
 def test_resume_without_out_keeps_the_results_in_the_resumed_file(tmp_path: Path) -> None:
