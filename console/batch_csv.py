@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -76,6 +76,7 @@ class RowProblem:
     line: int
     reason: str
     text: str = ""  # the row as read, for the message
+    asked: tuple[str, str, str] = ("", "", "")  # its operation, skill_id and stage as read
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -113,7 +114,7 @@ def parse_rows(text: str, *, profile: str = "default") -> ParsedBatch:
             elif ended > line:  # a quote left open swallows the lines after it
                 bad = parsed.problems[-1]
                 reason = f"{bad.reason} (this row runs on to line {ended}: a quote not closed?)"
-                parsed.problems[-1] = RowProblem(bad.line, reason, bad.text)
+                parsed.problems[-1] = replace(bad, reason=reason)
     except csv.Error as exc:
         parsed.problems.append(RowProblem(ended + 1, f"not valid CSV ({exc})"))
         return parsed
@@ -179,7 +180,8 @@ def _row(
     else:
         reasons += _check(operation, skill_id, stage)
     if reasons:
-        parsed.problems.append(RowProblem(line, "; ".join(reasons), text))
+        asked = (cell("operation"), cell("skill_id"), cell("stage"))
+        parsed.problems.append(RowProblem(line, "; ".join(reasons), text, asked))
         return None
     return BatchRow(line=line, operation=operation, skill_id=skill_id, stage=stage, profile=profile)
 

@@ -337,8 +337,12 @@ def batch_command(
         # file, and the next --resume would send them again. Its answered rows are read above.
         out_path = resume_path
     todo = [row for row in parsed.rows if row.line not in carried]
-    skipped = [
-        not_run(BatchRow(p.line, "", None, None, opts.profile, "-"), p.reason, skipped=True)
+    skipped = [  # each with what its line asked, so the results can be filtered by skill
+        not_run(
+            BatchRow(p.line, p.asked[0], p.asked[1] or None, p.asked[2] or None, opts.profile, "-"),
+            p.reason,
+            skipped=True,
+        )
         for p in parsed.problems
     ]
     try:

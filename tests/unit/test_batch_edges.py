@@ -313,3 +313,16 @@ def test_the_progress_bar_fits_the_terminal(monkeypatch: pytest.MonkeyPatch) -> 
         progress.add(BatchResult(row, outcome), "")
     drawn = [part.removesuffix("\x1b[K") for part in stream.getvalue().split("\r") if part]
     assert drawn and max(len(part) for part in drawn) <= 59
+
+
+def test_skipped_rows_keep_what_their_line_asked(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(f"operation,skill_id,stage\nenabel,{SKILL},live\nstatus,=1+1,dev\n")
+    out = tmp_path / "out.csv"
+    done = skillctl(tmp_path, "batch", str(source), "--skip-invalid", "--out", str(out))
+    assert done.returncode == 2, done.stderr  # only skipped rows: nothing sent
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [(r["line"], r["operation"], r["skill_id"], r["stage"], r["outcome"]) for r in rows] == [
+        ("2", "enabel", SKILL, "live", "skipped"),
+        ("3", "status", "'=1+1", "dev", "skipped"),
+    ]
