@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -33,6 +33,7 @@ __all__ = [
     "ParsedBatch",
     "ResultsWriter",
     "RowProblem",
+    "csv_cell",
     "done_lines",
     "parse_rows",
 ]
@@ -56,6 +57,18 @@ RESULT_COLUMNS = (
     "finished",
 )
 STAGES = ("development", "live")
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value a spreadsheet shows as text: a leading formula character gets a ' before it.
+
+    Skill IDs of valid rows cannot start so, but a history row keeps the ID as it was asked
+    (an invalid one included), and states, links and request ids are the server's words."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,7 @@ class RowProblem:
     line: int
     reason: str
     text: str = ""  # the row as read, for the message
+    asked: tuple[str, str, str] = ("", "", "")  # its operation, skill_id and stage as read
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -83,9 +97,10 @@ def parse_rows(text: str, *, profile: str = "default") -> ParsedBatch:
     parsed = ParsedBatch()
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header: dict[str, int] | None = None
+    ended = 0  # the last line of the previous record: a quoted field may span lines
     try:
         for fields in reader:
-            line = reader.line_num
+            line, ended = ended + 1, reader.line_num
             if not any(f.strip() for f in fields) or fields[0].lstrip().startswith("#"):
                 continue
             if header is None:
@@ -96,8 +111,12 @@ def parse_rows(text: str, *, profile: str = "default") -> ParsedBatch:
             row = _row(fields, header, line, profile, parsed)
             if row is not None:
                 parsed.rows.append(row)
+            elif ended > line:  # a quote left open swallows the lines after it
+                bad = parsed.problems[-1]
+                reason = f"{bad.reason} (this row runs on to line {ended}: a quote not closed?)"
+                parsed.problems[-1] = replace(bad, reason=reason)
     except csv.Error as exc:
-        parsed.problems.append(RowProblem(reader.line_num, f"not valid CSV ({exc})"))
+        parsed.problems.append(RowProblem(ended + 1, f"not valid CSV ({exc})"))
         return parsed
     if header is None:
         parsed.problems.append(
@@ -116,16 +135,28 @@ def _header(fields: list[str], line: int, parsed: ParsedBatch) -> dict[str, int]
     names = [f.strip().lower().replace(" ", "_") for f in fields]
     missing = [c for c in INPUT_COLUMNS if c not in names]
     if missing:
+        joined = next((name for sep, name in _SEPARATORS if _names_by(fields, sep)), "")
+        # Excel in many locales saves "CSV" with semicolons
+        hint = f"; the columns seem to be separated by {joined}: use commas" if joined else ""
         parsed.problems.append(
             RowProblem(
                 line,
                 f"the header must name the columns {', '.join(INPUT_COLUMNS)} "
-                f"(missing: {', '.join(missing)})",
+                f"(missing: {', '.join(missing)}){hint}",
                 ",".join(fields),
             )
         )
         return None
     return {name: names.index(name) for name in INPUT_COLUMNS}
+
+
+_SEPARATORS = ((";", "';'"), ("\t", "tabs"))
+
+
+def _names_by(fields: list[str], separator: str) -> bool:
+    """Whether a one-field header names the columns when split at `separator`."""
+    names = {n.strip().lower() for n in fields[0].split(separator)} if len(fields) == 1 else set()
+    return set(INPUT_COLUMNS) <= names
 
 
 def _row(
@@ -149,7 +180,8 @@ def _row(
     else:
         reasons += _check(operation, skill_id, stage)
     if reasons:
-        parsed.problems.append(RowProblem(line, "; ".join(reasons), text))
+        asked = (cell("operation"), cell("skill_id"), cell("stage"))
+        parsed.problems.append(RowProblem(line, "; ".join(reasons), text, asked))
         return None
     return BatchRow(line=line, operation=operation, skill_id=skill_id, stage=stage, profile=profile)
 
@@ -187,13 +219,13 @@ class ResultsWriter:
         stream.flush()
 
     def write(self, result: BatchResult) -> None:
-        values = {k: ("" if v is None else v) for k, v in result.to_dict().items()}
+        values = {k: ("" if v is None else csv_cell(v)) for k, v in result.to_dict().items()}
         self._writer.writerow(values)
         self._stream.flush()
 
     def write_raw(self, row: dict[str, str]) -> None:
         """A row carried over from an earlier results file, as it was."""
-        self._writer.writerow({k: row.get(k, "") for k in RESULT_COLUMNS})
+        self._writer.writerow({k: csv_cell(row.get(k, "")) for k in RESULT_COLUMNS})
         self._stream.flush()
 
 

@@ -4,7 +4,8 @@ Exit code of `batch` (and `case`), over every row of the input:
   0 every row succeeded; 4 every failure is "not enabled / not found / NO_ASSOCIATION";
   otherwise the most serious class present, in this order: 3 authentication, 6 network,
   5 throttled or server error, 1 anything else (refused, forbidden, unknown), 2 invalid rows
-  skipped with --skip-invalid, 4 not found. 130 when stopped with Ctrl+C.
+  skipped with --skip-invalid, 4 not found. 130 when stopped with Ctrl+C (or a closed stdout).
+`case` leaves "not enabled / not found" out: that is what it reports, not a failure.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import asyncio
 import contextlib
 import csv
 import json
+import os
+import shutil
 import signal
+import sqlite3
 import sys
 import time
 from collections import Counter
@@ -28,7 +32,7 @@ from console.api.errors import AuthError, ConsoleError, ValidationError
 from console.api.models import Attempt
 from console.api.redact import redact
 from console.api.regions import EndpointMemory
-from console.batch_csv import ResultsWriter, done_lines, parse_rows
+from console.batch_csv import ResultsWriter, csv_cell, done_lines, parse_rows
 from console.config import RuntimeState, api_settings, history_retention_days
 from console.services import ConsoleService
 from console.services.batch import (
@@ -41,6 +45,7 @@ from console.services.batch import (
 )
 from console.services.case import case_rows, summarize
 from console.services.history import History, HistoryEntry, open_history
+from console.services.history_search import HistoryFilter, search
 from console.services.session import effective_env, token_provider
 from console.services.throttle import Limiter
 
@@ -177,7 +182,21 @@ def history_for_run() -> History:
     return history
 
 
+def close_history(history: History, said: str | None) -> None:
+    """Close the history, and say so if it turned off during the run (a full disk, a lock
+    held too long): otherwise rows would stop being recorded without a word."""
+    history.close()
+    if history.notice and history.notice != said:
+        click.echo(f"note: {history.notice}", err=True)
+
+
 # --- output --------------------------------------------------------------------------------
+
+
+def needs_a_look(result: BatchResult) -> bool:
+    """Whether a terminal shows the row above the bar: failures and unknowns. Rows not run
+    (after a stop, possibly thousands) are counted in the closing line and kept in the file."""
+    return not result.done and result.outcome is not Outcome.NOT_RUN
 
 
 def row_line(result: BatchResult) -> str:
@@ -191,7 +210,10 @@ def row_line(result: BatchResult) -> str:
     elif result.outcome in (Outcome.OK, Outcome.NOT_FOUND) and result.endpoint:
         parts.append(result.endpoint)
     else:
-        parts.append(f"{result.outcome}: {result.message or result.error_kind or ''}")
+        said = result.message or result.error_kind or ""
+        label = str(result.outcome)
+        # "not_run: not run: ..." says it twice
+        parts.append(said if said.startswith(label.replace("_", " ")) else f"{label}: {said}")
     where = ", ".join(
         p for p in (result.region, f"{result.attempts} attempt(s)" if result.attempts else "") if p
     )
@@ -224,7 +246,9 @@ class Progress:
         now = time.monotonic()
         if self.bar and (line is not None or now - self._drawn > 0.1 or self.landed == self.total):
             self._drawn = now
-            self.stream.write("\r" + self.text() + "\x1b[K")
+            # Wider than the terminal, the bar wraps and each redraw leaves a line behind.
+            width = shutil.get_terminal_size().columns - 1
+            self.stream.write("\r" + self.text()[: max(width, 20)] + "\x1b[K")
             self.stream.flush()
 
     def text(self) -> str:
@@ -236,7 +260,7 @@ class Progress:
         eta = f"ETA {(total - done) / rate:.0f} s" if rate > 0 and done < total else ""
         counts = "  ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(self.counts.items()))
         bar = "#" * filled + "." * (width - filled)
-        return f"[{bar}] {done}/{total}  {counts}  {rate:.1f}/s  {eta}"
+        return f"[{bar}] {done}/{total}  {rate:.1f}/s  {eta}  {counts}"  # counts clip first
 
     def clear(self) -> None:
         if self.bar:
@@ -299,13 +323,26 @@ def batch_command(
         if parsed.problems and not skip_invalid:
             _refuse(parsed.problems, as_json)
             sys.exit(2)
+        if out_path and source != "-" and _same_file(out_path, Path(source)):
+            raise ValidationError(
+                f"--out {out_path} is the batch file itself; writing results would replace it",
+                hint="Choose another --out path; nothing was sent.",
+            )
         carried = done_lines(resume_path, parsed.rows) if resume_path else {}
     except ConsoleError as error:
         _error(error, as_json)
         sys.exit(exit_code_for(error))
+    if resume_path and out_path is None:
+        # Resuming continues the same results: with no --out the rows run now would be in no
+        # file, and the next --resume would send them again. Its answered rows are read above.
+        out_path = resume_path
     todo = [row for row in parsed.rows if row.line not in carried]
-    skipped = [
-        not_run(BatchRow(p.line, "", None, None, opts.profile, "-"), p.reason, skipped=True)
+    skipped = [  # each with what its line asked, so the results can be filtered by skill
+        not_run(
+            BatchRow(p.line, p.asked[0], p.asked[1] or None, p.asked[2] or None, opts.profile, "-"),
+            p.reason,
+            skipped=True,
+        )
         for p in parsed.problems
     ]
     try:
@@ -340,6 +377,13 @@ def batch_command(
     sys.exit(code)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
 def _skipped_row(result: BatchResult, writer: ResultsWriter | None, as_json: bool) -> None:
     if writer:
         writer.write(result)
@@ -359,26 +403,39 @@ def _run_rows(
 ) -> int:
     progress = Progress(len(rows), sys.stderr, bar=sys.stderr.isatty() and not as_json)
     every_row = as_json or not sys.stdout.isatty()
+    runs: list[BatchRun] = []
+    reader_gone = False
 
     def landed(result: BatchResult) -> None:
+        nonlocal reader_gone
         if writer:
             writer.write(result)
         codes.append(row_code(result))
-        if as_json:
-            click.echo(json.dumps(result.to_dict()))
-        show = not as_json and (every_row or not result.done)  # a terminal: what needs a look
-        progress.add(result, row_line(result) if show else None)
+        show = not as_json and (every_row or needs_a_look(result))
+        try:
+            progress.add(result, row_line(result) if show and not reader_gone else None)
+            if as_json and not reader_gone:
+                click.echo(json.dumps(result.to_dict()))
+        except BrokenPipeError:  # `| head`, or a pager quit: stop as Ctrl+C would
+            reader_gone = True
+            _drop_stdout()
+            if runs and not runs[0].cancelled:
+                click.echo("\nstopping: standard output was closed", err=True)
+                runs[0].cancel()
 
     history = history_for_run()
+    said = history.notice
     cancelled = False
     try:
         with login_envs(opts) as env_for:
-            cancelled = asyncio.run(_drive(opts, rows, concurrency, env_for, history, landed))
+            cancelled = asyncio.run(
+                _drive(opts, rows, concurrency, env_for, history, landed, runs.append)
+            )
     except KeyboardInterrupt:  # a second Ctrl+C: quit now; the file has every row so far
         cancelled = True
     finally:
-        history.close()
         progress.clear()
+        close_history(history, said)
     elapsed = time.monotonic() - progress.started
     counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(progress.counts.items()))
     rate = progress.landed / elapsed if elapsed > 0 else 0.0
@@ -403,10 +460,12 @@ async def _drive(
     env_for: Callable[[str], dict[str, str]],
     history: History,
     landed: Callable[[BatchResult], None],
+    started: Callable[[BatchRun], None] = lambda run: None,
 ) -> bool:
     """Run the rows; Ctrl+C cancels cleanly (True when it did)."""
     logins = Logins(opts, env_for, limiter=Limiter(concurrency), history=history)
     run = BatchRun(rows, logins.service_for, concurrency=concurrency)
+    started(run)
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -423,6 +482,15 @@ async def _drive(
             loop.remove_signal_handler(signal.SIGINT)
         await logins.aclose()
     return run.cancelled
+
+
+def _drop_stdout() -> None:
+    """Point a closed standard output at the null device, so later writes (and the flush at
+    exit) do not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def _refuse(problems: list[Any], as_json: bool) -> None:
@@ -461,7 +529,10 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     value = text.strip()
     units = {"m": "minutes", "h": "hours", "d": "days"}
     if value[:-1].isdigit() and value[-1:].lower() in units:
-        return now - timedelta(**{units[value[-1].lower()]: int(value[:-1])})
+        try:
+            return now - timedelta(**{units[value[-1].lower()]: int(value[:-1])})
+        except OverflowError:  # 99999999999d: before the first date there is
+            return datetime.min.replace(tzinfo=UTC)
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
@@ -495,7 +566,11 @@ HISTORY_COLUMNS = (
 @click.command("history")
 @click.option("--skill", "skill_id", help="Only this skill.")
 @click.option("--since", help="From this date/time (UTC), or an age: 90m, 24h, 7d.")
-@click.option("--outcome", type=click.Choice(["ok", "failed"]), help="Only these outcomes.")
+@click.option(
+    "--outcome",
+    type=click.Choice(["ok", "failed", "cancelled"]),
+    help="Only these outcomes (cancelled: stopped before an answer came back).",
+)
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--json", "json_flag", is_flag=True, help="One JSON object per line.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header line.")
@@ -515,9 +590,16 @@ def history_command(
     try:
         if history.notice:
             click.echo(f"note: {history.notice}", err=True)
-        entries = history.query(skill_id=skill_id, since=when, outcome=outcome, limit=limit)
+        entries: list[HistoryEntry] | None
+        if history.enabled:
+            entries = history.query(skill_id=skill_id, since=when, outcome=outcome, limit=limit)
+        else:  # off (a read-only data directory): what was recorded can still be read
+            entries = _read_only(history.path, skill_id, when, outcome, limit)
     finally:
         history.close()
+    if entries is None:
+        click.echo(f"The history in {history.path} cannot be read.", err=True)
+        sys.exit(1)
     if opts.as_json or json_flag:
         for entry in entries:
             click.echo(json.dumps(entry.to_dict()))
@@ -525,7 +607,7 @@ def history_command(
         out = csv.DictWriter(sys.stdout, HISTORY_COLUMNS, extrasaction="ignore")
         out.writeheader()
         for entry in entries:
-            out.writerow({k: "" if v is None else v for k, v in entry.to_dict().items()})
+            out.writerow({k: "" if v is None else csv_cell(v) for k, v in entry.to_dict().items()})
     else:
         for entry in entries:
             click.echo(_history_line(entry))
@@ -535,6 +617,22 @@ def history_command(
                 + (" that matches." if skill_id or since or outcome else " yet."),
                 err=True,
             )
+    if entries and len(entries) == limit:  # there may be more (an export too): say so
+        click.echo(f"(the newest {limit} shown; --limit N for more)", err=True)
+
+
+def _read_only(
+    path: Path, skill_id: str | None, since: datetime | None, outcome: str | None, limit: int
+) -> list[HistoryEntry] | None:
+    """The recorded rows through a read-only connection; None when the file cannot be read."""
+    if not path.exists():
+        return []
+    wanted = HistoryFilter(skill=skill_id or "", since=since, outcome=outcome, limit=limit)
+    try:
+        entries = search(path, wanted)
+    except sqlite3.Error:
+        return None
+    return [e for e in entries if skill_id is None or e.skill_id == skill_id]
 
 
 def _history_line(entry: HistoryEntry) -> str:
@@ -569,6 +667,7 @@ def case_command(
     """Support: check these skills now and print a ticket-ready summary (no secrets)."""
     rows = case_rows(skill_ids, customer=customer, profile=opts.profile)
     history = history_for_run()
+    said = history.notice
     checks: list[BatchResult] = []
     try:
         with login_envs(opts) as env_for:
@@ -585,7 +684,7 @@ def case_command(
         click.echo("interrupted", err=True)
         sys.exit(130)
     finally:
-        history.close()
+        close_history(history, said)
     if opts.as_json or json_flag:
         click.echo(json.dumps(summary.to_dict()))
     else:

@@ -435,10 +435,18 @@ def save_profiles(change: Callable[[dict[str, Any]], None], path: Path | None = 
 
 
 def history_retention_days(path: Path | None = None) -> int | None:
-    """`[history] retention_days` in settings.toml (None: the default, 90; 0 keeps all)."""
+    """`[history] retention_days` in settings.toml (None: the default, 90; 0 keeps all).
+
+    A value that cannot be read (a typo, "forever", -1, a broken file) keeps everything:
+    pruning is the one thing here that deletes, so it never happens on a guess."""
     try:
         data = tomllib.loads((path or settings_path()).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+    except OSError:
         return None
-    days = data.get("history", {}).get("retention_days") if isinstance(data, dict) else None
-    return days if isinstance(days, int) and not isinstance(days, bool) and days >= 0 else None
+    except tomllib.TOMLDecodeError:
+        return 0
+    section = data.get("history")
+    if not isinstance(section, dict) or "retention_days" not in section:
+        return None
+    days = section["retention_days"]
+    return days if isinstance(days, int) and not isinstance(days, bool) and days >= 0 else 0

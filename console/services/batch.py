@@ -166,8 +166,15 @@ class BatchRun:
     def cancel(self) -> None:
         """Stop: send nothing more; rows in flight are reported unknown, the rest not run."""
         self._stopping = True
+        try:
+            current = asyncio.current_task()
+        except RuntimeError:  # no loop running in this thread
+            current = None
         for worker in self._workers:
-            worker.cancel()
+            # Called from on_result, the worker landing that row is this task: it stops at
+            # its loop's check; cancelling it would end the run with CancelledError instead.
+            if worker is not current:
+                worker.cancel()
 
     async def run(
         self, on_result: Callable[[BatchResult], None] | None = None

@@ -20,10 +20,13 @@ __all__ = ["CaseSummary", "case_rows", "summarize"]
 
 LOOK_BACK = timedelta(days=30)
 MAX_ACTIONS = 20
+READS = frozenset({"status", "customer-status", "customer-endpoint"})  # change nothing
+SCANNED = 1000  # recorded rows looked through for the changes among them
 
 
 def case_rows(skill_ids: Sequence[str], *, customer: bool, profile: str) -> list[BatchRow]:
     """The checks of a case: the customer's endpoint and each skill, or each owner stage."""
+    skill_ids = list(dict.fromkeys(skill_ids))  # a skill named twice is checked once
     if customer:
         rows = [BatchRow(line=1, operation="customer-endpoint", profile=profile)]
         rows += [
@@ -46,6 +49,7 @@ class CaseSummary:
     generated_at: str
     checks: list[BatchResult] = field(default_factory=list)
     actions: list[HistoryEntry] = field(default_factory=list)
+    left_out: int = 0  # recorded actions not shown (more than MAX_ACTIONS)
 
     @property
     def region(self) -> str | None:
@@ -70,6 +74,7 @@ class CaseSummary:
             "endpoint": self.endpoint,
             "skills": [c.to_dict() for c in self.checks if c.row.skill_id],
             "actions": [a.to_dict() for a in self.actions],
+            "actions_left_out": self.left_out,
         }
 
     def text(self) -> str:
@@ -92,6 +97,11 @@ class CaseSummary:
         if self.actions:
             lines.append(f"Done on these skills ({since}, newest first):")
             lines += ["  " + _action_line(a) for a in self.actions]
+            if self.left_out:
+                lines.append(
+                    f"  ... and {self.left_out} more (status checks first left out; "
+                    "see skillctl history --skill SKILL_ID)"
+                )
         else:
             lines.append(f"Done on these skills ({since}): nothing recorded")
         return redact("\n".join(lines))
@@ -150,14 +160,27 @@ def summarize(
             since=now - LOOK_BACK,
             profile=profile,
             kind="customer" if customer else "developer",
-            limit=MAX_ACTIONS * 2,
+            limit=SCANNED,
         )
         actions = [a for a in recorded if a.batch_id is None or a.batch_id != own_batch]
+    shown = _most_telling(actions)
     ordered = sorted(checks, key=lambda c: c.row.line)
     return CaseSummary(
         profile=profile,
         customer=customer,
         generated_at=now.isoformat(timespec="seconds"),
         checks=ordered,
-        actions=actions[:MAX_ACTIONS],
+        actions=shown,
+        left_out=len(actions) - len(shown),
     )
+
+
+def _most_telling(actions: list[HistoryEntry]) -> list[HistoryEntry]:
+    """At most MAX_ACTIONS, newest first: what was done (changes, failures) before mere reads,
+    so twenty status checks cannot push yesterday's enable out of the ticket."""
+    if len(actions) <= MAX_ACTIONS:
+        return actions
+    done = [a for a in actions if a.operation not in READS or a.outcome != "ok"]
+    reads = [a for a in actions if a.operation in READS and a.outcome == "ok"]
+    keep = {id(a) for a in (done + reads)[:MAX_ACTIONS]}
+    return [a for a in actions if id(a) in keep]

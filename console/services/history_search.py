@@ -6,11 +6,12 @@ next commit on the UI thread; WAL lets this separate reader run beside the write
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from console.services.history import BUSY_TIMEOUT_MS, HistoryEntry
 
@@ -56,11 +57,22 @@ def search(path: Path, wanted: HistoryFilter) -> list[HistoryEntry]:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY at DESC, id DESC LIMIT ?"
     args.append(max(1, wanted.limit))
+    try:
+        rows = _read(path, "mode=ro", sql, args)
+    except sqlite3.OperationalError:
+        if os.access(path.parent, os.W_OK):
+            raise
+        # A WAL file in a directory we cannot write: a reader cannot make its -shm file, so
+        # read the file as it stands (nobody here can be writing it).
+        rows = _read(path, "mode=ro&immutable=1", sql, args)
+    return [HistoryEntry(**dict(zip(_NAMES, row, strict=True))) for row in rows]
+
+
+def _read(path: Path, mode: str, sql: str, args: list[object]) -> list[Any]:
     db = sqlite3.connect(
-        f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
     )
     try:
-        rows = db.execute(sql, args).fetchall()
+        return db.execute(sql, args).fetchall()
     finally:
         db.close()
-    return [HistoryEntry(**dict(zip(_NAMES, row, strict=True))) for row in rows]

@@ -137,5 +137,11 @@ def test_the_retention_setting_is_read_from_settings_toml(tmp_path: Path) -> Non
     assert history_retention_days(settings) is None
     settings.write_text("[history]\nretention_days = 30\n")
     assert history_retention_days(settings) == 30
-    settings.write_text("[history]\nretention_days = 'forever'\n")
+    # A value that cannot be read keeps everything: a typo must not delete history.
+    for wrong in ("'forever'", "-1", "'365'", "true"):
+        settings.write_text(f"[history]\nretention_days = {wrong}\n")
+        assert history_retention_days(settings) == 0, wrong
+    settings.write_text("[history\nretention_days = 30\n")
+    assert history_retention_days(settings) == 0
+    settings.write_text("[other]\nx = 1\n")
     assert history_retention_days(settings) is None
