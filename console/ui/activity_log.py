@@ -339,12 +339,16 @@ def to_csv(items: list[Attempt] | list[Row]) -> str:
     import csv  # export-time imports keep them off the start-up path
     import io
 
+    from console.batch_csv import csv_cell  # a spreadsheet shows formulas as text
+
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
     for row in as_rows(items):
         data = export_dict(row)
-        writer.writerow({k: "" if data.get(k) is None else data.get(k) for k in CSV_FIELDS})
+        writer.writerow(
+            {k: "" if data.get(k) is None else csv_cell(data.get(k)) for k in CSV_FIELDS}
+        )
     return out.getvalue()
 
 

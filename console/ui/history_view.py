@@ -224,11 +224,15 @@ def to_csv(entries: list[HistoryEntry]) -> str:
     import csv
     import io
 
+    from console.batch_csv import csv_cell  # a spreadsheet shows formulas as text
+
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
     for entry in entries:
-        writer.writerow({k: "" if v is None else v for k, v in export_dict(entry).items()})
+        writer.writerow(
+            {k: "" if v is None else csv_cell(v) for k, v in export_dict(entry).items()}
+        )
     return out.getvalue()
 
 

@@ -4,11 +4,18 @@ the activity log carries the question it served."""
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel
 
+from console.api.models import Attempt
 from console.app import add_views
+from console.services.history import HistoryEntry
+from console.ui.activity_log import to_csv as log_csv
+from console.ui.history_view import to_csv as history_csv
 from console.ui.main_window import MainWindow
 from tests.gui.workbench import cell, run, select, until
 from tests.sandbox_client import SKILL_TRIVIA, SKILL_WEATHER
@@ -50,3 +57,29 @@ async def test_history_and_sandbox_are_tabs_and_history_reruns_on_the_workbench(
         assert ("status", SKILL_TRIVIA) in asked and ("status", SKILL_WEATHER) in asked
     finally:
         await panel.aclose()
+
+
+def test_window_exports_show_formulas_as_text() -> None:
+    """A request id, or a skill ID kept as it was asked, can start with '=': a spreadsheet
+    opening an export must show it as text, not run it."""
+    formula = '=HYPERLINK("http://x")'
+    attempt = Attempt(
+        "GET",
+        "https://api.example/v1",
+        200,
+        1.0,
+        1,
+        "done",
+        datetime.now(UTC),
+        request_id=formula,
+    )
+    entry = HistoryEntry(
+        at="2026-11-30T09:00:00",
+        profile="default",
+        kind="developer",
+        operation="status",
+        skill_id=formula,
+    )
+    for text in (log_csv([attempt]), history_csv([entry])):
+        cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+        assert "'" + formula in cells and formula not in cells
