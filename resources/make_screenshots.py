@@ -17,50 +17,74 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from console.app import sandbox_backend, start_sandbox
+from console.app import add_views, sandbox_backend, start_sandbox
 from console.ui.main_window import MainWindow
 
 OUT = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).parent / "screenshots"))
-SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
+TRIVIA = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
+WEATHER = "amzn1.ask.skill.00000000-0000-4000-8000-000000000002"
+SIZE = (1366, 740)  # a 1366x768 laptop less a title bar
 
 
 async def scenario() -> None:
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "w.ini"), QSettings.Format.IniFormat)
     window = MainWindow(None, settings, sandbox=True)
-    window.resize(1040, 840)
+    window.resize(*SIZE)
     window.show()
     sandbox = await start_sandbox()
-    window.set_backend(sandbox_backend(sandbox))
+    window.set_backend(sandbox_backend(sandbox, record=False))
+    panel = add_views(window, sandbox)
     try:
-        window.selector.skill.setCurrentText(SKILL)
+        # Owner: enable development through a 503 and a retry; both stages side by side.
+        choose(window, "developer")
+        window.stage.setCurrentText("development")
+        window.select_skills([TRIVIA, WEATHER])
+        window.check_action.trigger()
+        await window.wait_batch()
+        window.select_skills([TRIVIA])
         sandbox.add_fault(route="enable", status=503, retry_after="1", count=1)
-        window.enable()
-        await window.runner.wait()
-        window.check()
-        await window.runner.wait()
+        window.enable_action.trigger()
+        await window.wait_batch()
         save(window, "owner.png")
-        for i in range(window.account.count()):
-            if window.account.itemData(i).name == "customer-ambiguous":
-                window.account.setCurrentIndex(i)
-        window.selector.stage.setCurrentText("live")
+        # Customer whose region is ambiguous: link through a fresh sandbox partner code.
+        choose(window, "customer-ambiguous")
+        window.stage.setCurrentText("live")
+        window.select_skills([TRIVIA, WEATHER])
+        window.check_action.trigger()
+        await window.wait_batch()
+        window.select_skills([TRIVIA])
         window.get_partner_code()
-        await window.fetch_task
-        window.link()
-        await window.runner.wait()
+        if window.fetch_task is not None:
+            await window.fetch_task
+        window.link_action.trigger()
+        await window.wait_batch()
         save(window, "customer.png")
+        # The sandbox panel: addresses and one-click faults, with one fault waiting.
+        sandbox.add_fault(route="get-enablement", status=429, retry_after="2", count=3)
+        window.views.setCurrentWidget(panel)
+        await panel.refresh()
+        await panel.wait_idle()
+        save(window, "sandbox.png")
+        window.views.setCurrentIndex(0)
+        # Signing in when no browser can be opened: URL to copy, paste box, Cancel.
         window.backend.open_browser = lambda url: False  # type: ignore[union-attr]
         window.login.login_button.click()
-        # The waiting state: URL to copy, paste box, Cancel (no event exists to await).
-        while window.login.flow is None:  # noqa: ASYNC110
+        while window.login.flow is None:  # noqa: ASYNC110 (no event to await)
             await asyncio.sleep(0.01)
-        save(window.login, "login-waiting.png")
+        save(window, "login-waiting.png")
         window.login.cancel_login()
         if window.login.task is not None:
             await window.login.task
     finally:
+        await window.wait_idle()
+        await panel.aclose()
         if window.backend is not None:
             await window.backend.aclose()
         await asyncio.to_thread(sandbox.stop)
+
+
+def choose(window: MainWindow, name: str) -> None:
+    assert window._choose_account(name), name
 
 
 def save(window: MainWindow, name: str) -> None:

@@ -75,9 +75,10 @@ def other_stage_disabled(mine: Cell | None, other: Cell | None, key: CellKey) ->
     if other is not None:
         other.state = "NOT_ENABLED"
         other.failed, other.lost = None, False
-        other.note = f"disabled by the service when {key.stage} was enabled"
+        # What the contract guarantees, not a read: the stage may never have been enabled.
+        other.note = f"off: enabling {key.stage} disables this stage"
     if mine is not None and not mine.failed:
-        mine.note = f"the {other_stage} stage was disabled"
+        mine.note = f"the {other_stage} stage is off now (enabling one stage disables the other)"
 
 
 def maybe_sent(result: BatchResult) -> bool:

@@ -36,9 +36,12 @@ async def test_history_and_sandbox_are_tabs_and_history_reruns_on_the_workbench(
         window.views.setCurrentWidget(view)  # the user opens History
         await view.wait_idle()
         await until(lambda: {e.skill_id for e in view.shown_entries()} >= {SKILL_TRIVIA})
-        first = cell(window, SKILL_TRIVIA, "development").checked
 
-        index = next(i for i, e in enumerate(view.shown_entries()) if e.skill_id == SKILL_TRIVIA)
+        index, asked = next(
+            (i, e) for i, e in enumerate(view.shown_entries()) if e.skill_id == SKILL_TRIVIA
+        )
+        assert asked.stage is not None
+        first = cell(window, SKILL_TRIVIA, asked.stage).checked
         view.table.selectionModel().select(
             view.model.index(index, 0),
             QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -46,7 +49,7 @@ async def test_history_and_sandbox_are_tabs_and_history_reruns_on_the_workbench(
         )
         view.rerun_button.click()
         await window.wait_batch()
-        assert cell(window, SKILL_TRIVIA, "development").checked != first  # asked again
+        assert cell(window, SKILL_TRIVIA, asked.stage).checked != first  # asked again
         await until(lambda: len(view.shown_entries()) >= 5)  # the re-run is history too
 
         asked = {

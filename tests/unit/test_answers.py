@@ -67,5 +67,5 @@ def test_enabling_one_stage_says_the_other_was_disabled() -> None:
     mine, other = Cell(), known("ENABLED")
     assert settle(mine, BatchResult(row, Outcome.OK, state="ENABLED", result=result))
     other_stage_disabled(mine, other, CellKey("developer", "developer", SKILL, "live"))
-    assert other.state == "NOT_ENABLED" and "live was enabled" in (other.note or "")
-    assert "development stage was disabled" in (mine.note or "")
+    assert other.state == "NOT_ENABLED" and "enabling live disables" in (other.note or "")
+    assert "development stage is off now" in (mine.note or "")
