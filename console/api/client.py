@@ -187,7 +187,14 @@ class SkillApiClient:
         stage = validation.check_stage(stage)
         action = self._new_action(name, deadline_at)
         path = f"/v1/skills/{skill_id}/stages/{stage.value}/enablement"
-        reply = await self._exchange(action, method, self.settings.owner_endpoint, path, ok)
+        try:
+            reply = await self._exchange(action, method, self.settings.owner_endpoint, path, ok)
+        except ConsoleError as exc:
+            if name == "status" or method not in action.unanswered:
+                raise
+            # A retry after a lost answer met trouble of its own (a refresh that failed, say):
+            # that says nothing about the change, which may have landed.
+            raise self._owner_uncertain(exc, name, skill_id, stage) from None
         if reply.action is not Action.DONE and name != "status" and method in action.unanswered:
             return await self._verify_owner(action, name, skill_id, stage, path, reply)
         self._raise_unless_done(reply, action)
@@ -216,18 +223,11 @@ class SkillApiClient:
         """A change whose answer was lost: read the stage (operation 3) and report what it says."""
         original = self._error(failed, action)
         want = name == "enable"
-        check = await self._exchange(
-            action, "GET", self.settings.owner_endpoint, path, frozenset({204, 404})
+        check = await self._read_after_loss(
+            action, self.settings.owner_endpoint, path, frozenset({204, 404})
         )
-        if check.action is not Action.DONE:
-            raise self._uncertain(
-                original,
-                f"The {name} request was sent and its answer lost, and the "
-                f"stage could not be read afterwards: the {stage.value} stage may or may not be "
-                f"{'enabled' if want else 'disabled'} now",
-                f"Check with 'skillctl status {skill_id} --stage {stage.value}' (Check in the "
-                "app) before trying again.",
-            )
+        if check is None or check.action is not Action.DONE:
+            raise self._owner_uncertain(original, name, skill_id, stage)
         enabled = check.status == 204
         state = ENABLED if enabled else NOT_ENABLED
         if enabled != want:
@@ -249,6 +249,31 @@ class SkillApiClient:
                 f"read afterwards shows the stage {state}.",
             ),
         )
+
+    def _owner_uncertain(
+        self, original: ConsoleError, name: str, skill_id: str, stage: Stage
+    ) -> UncertainError:
+        return self._uncertain(
+            original,
+            f"The {name} request was sent and its answer lost, and the "
+            f"stage could not be read afterwards: the {stage.value} stage may or may not be "
+            f"{'enabled' if name == 'enable' else 'disabled'} now",
+            f"Check with 'skillctl status {skill_id} --stage {stage.value}' (Check in the "
+            "app) before trying again.",
+        )
+
+    async def _read_after_loss(
+        self, action: _Action, base: str, path: str, ok: frozenset[int]
+    ) -> _Reply | None:
+        """The state read after a lost answer; None when it could not even be made.
+
+        Its own trouble (a token refresh that fails, the deadline) is about the read, not the
+        change: the caller then says the change may have happened instead of raising it.
+        """
+        try:
+            return await self._exchange(action, "GET", base, path, ok)
+        except ConsoleError:
+            return None
 
     def _uncertain(self, original: ConsoleError, message: str, hint: str) -> UncertainError:
         """The change may have happened: say so (after what went wrong), and how to find out."""
@@ -333,8 +358,8 @@ class SkillApiClient:
         action = self._new_action("customer-disable", deadline_at)
         try:
             reply = await self._customer(action, "DELETE", skill_id, frozenset({200, 204}))
-        except (NotFoundError, NetworkError, ServerError, ThrottledError) as exc:
-            if "DELETE" not in action.unanswered:
+        except ConsoleError as exc:
+            if "DELETE" not in action.unanswered or isinstance(exc, ValidationError):
                 raise  # nothing was lost on the way: the answer is the answer
             return await self._verify_disable(action, skill_id, exc)
         if reply.body.strip():
@@ -350,7 +375,7 @@ class SkillApiClient:
         path = f"/v1/users/~current/skills/{skill_id}/enablement"
         check = None
         if base:
-            check = await self._exchange(action, "GET", base, path, frozenset({200}))
+            check = await self._read_after_loss(action, base, path, frozenset({200}))
         if check is None or check.action is not Action.DONE:
             raise self._uncertain(
                 original,
@@ -425,8 +450,8 @@ class SkillApiClient:
                 self.memory.remember(identity, base)
                 return reply
             if not idempotent and sent_change and _ambiguous(reply):
-                probe = await self._exchange(action, "GET", base, path, frozenset({200}))
-                if not _wrong_endpoint(probe):
+                probe = await self._read_after_loss(action, base, path, frozenset({200}))
+                if probe is None or not _wrong_endpoint(probe):
                     return dataclasses.replace(reply, probe=probe)
                 reply = probe  # the enable cannot have landed where the customer is unknown
             if reply.action is Action.NEXT_ENDPOINT or (_wrong_endpoint(reply) and more):

@@ -1,0 +1,79 @@
+"""A change whose answer was lost stays "may have happened" when the login fails afterwards.
+
+The verification read (or the retry) after a lost answer can meet a 401 whose token refresh
+fails. That refusal is about the read, not about the change: the change may well have landed,
+so the client must not end on a bare "log in again" (issue 8, items 5, 6 and 8).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from console.api.errors import UncertainError
+from console.api.models import Attempt
+from tests.integration.conftest import ServiceFactory
+from tests.sandbox_client import PARTNER_REDIRECT, SKILL_TRIVIA, partner_code
+
+
+class _OnFirst(list[Attempt]):
+    """An attempt log that breaks the login (and `route`'s calls) after the first `method`."""
+
+    def __init__(self, sandbox: Any, method: str, route: str) -> None:
+        super().__init__()
+        self.sandbox, self.method, self.route, self.armed = sandbox, method, route, False
+
+    def append(self, attempt: Attempt) -> None:
+        super().append(attempt)
+        ours = attempt.method == self.method and attempt.url.endswith("/enablement")
+        if ours and not self.armed:  # not the login service's POST
+            self.armed = True
+            self.sandbox.add_fault(route=self.route, status=401, share=1.0)
+            self.sandbox.add_fault(route="token", status=500, share=1.0)
+
+
+@pytest.mark.asyncio
+async def test_owner_enable_lost_then_verification_login_fails(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    sandbox.add_fault(route="enable", drop_response=True, share=1.0)
+    log = _OnFirst(sandbox, "PUT", "get-enablement")
+    svc = make_service(attempts=log, max_attempts=2)
+    with pytest.raises(UncertainError) as caught:
+        await svc.enable(SKILL_TRIVIA, "live")
+    assert "may or may not be enabled" in caught.value.message
+    assert f"skillctl status {SKILL_TRIVIA} --stage live" in caught.value.hint
+    assert sandbox.state.world.owner_enabled.get(("developer", SKILL_TRIVIA)) == "live"
+
+
+@pytest.mark.asyncio
+async def test_customer_disable_lost_then_retry_login_fails_is_verified(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    world, clock = sandbox.state.world, sandbox.state.clock
+    from console.sandbox.state import Association
+
+    user = world.accounts["customer-eu"].user_id
+    world.associations[("customer-eu", SKILL_TRIVIA)] = Association(
+        "live", f"{user}.1", True, "ENABLED", clock.now() - 60
+    )
+    sandbox.add_fault(route="customer-disable", drop_response=True, count=1)
+    log = _OnFirst(sandbox, "DELETE", "customer-disable")  # the retry meets a 401
+    svc = make_service("customer-eu", attempts=log, max_attempts=3)
+    with pytest.raises(UncertainError) as caught:
+        await svc.unlink(SKILL_TRIVIA)
+    assert "may already be disabled" in caught.value.message
+
+
+@pytest.mark.asyncio
+async def test_link_lost_then_probe_login_fails_says_it_may_have_happened(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    sandbox.add_fault(route="customer-enable", drop_response=True, count=1)
+    log = _OnFirst(sandbox, "POST", "customer-status")
+    svc = make_service("customer-eu", attempts=log, max_attempts=2)
+    with pytest.raises(UncertainError) as caught:
+        await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
+    assert "may or may not have taken effect" in caught.value.message
+    assert "customer status" in caught.value.hint
