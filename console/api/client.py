@@ -231,10 +231,10 @@ class SkillApiClient:
         enabled = check.status == 204
         state = ENABLED if enabled else NOT_ENABLED
         if enabled != want:
-            original.hint = (
+            original.hint = _did_not_happen(
+                original,
                 f"A status read afterwards shows the {stage.value} stage "
-                f"{'enabled' if enabled else 'not enabled'}: the {name} did not happen. "
-                "Try again."
+                f"{'enabled' if enabled else 'not enabled'}: the {name} did not happen.",
             )
             raise original
         return OperationResult(
@@ -387,9 +387,10 @@ class SkillApiClient:
         with _attempts_on_error(action):
             status = parse_customer_status(check.body, check.endpoint, check.status or 0)
         if status.status in ("ENABLED", "ENABLING"):
-            original.hint = (
+            original.hint = _did_not_happen(
+                original,
                 f"A status read afterwards shows the skill {status.status}: the disable did not "
-                "happen. Try again."
+                "happen.",
             )
             raise original
         result = self._result(action, "customer-disable", skill_id, status, check.endpoint)
@@ -815,6 +816,15 @@ def _disabled(action: _Action, skill_id: str, state: str, endpoint: str | None) 
         endpoint=endpoint,
         attempts=tuple(action.attempts),
     )
+
+
+def _did_not_happen(original: ConsoleError, read: str) -> str:
+    """The hint after a read showed a lost change did not land: what the final answer asks
+    (a 4xx's hint, e.g. Amazon's violations to fix) stays; only a transient failure says retry."""
+    status = original.http_status
+    if status is not None and 400 <= status < 500 and status != 429 and original.hint:
+        return f"{read} {original.hint}"
+    return f"{read} Try again."
 
 
 def _same_as(before: CustomerStatus, now: CustomerStatus) -> bool:

@@ -77,3 +77,18 @@ async def test_link_lost_then_probe_login_fails_says_it_may_have_happened(
         await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
     assert "may or may not have taken effect" in caught.value.message
     assert "customer status" in caught.value.hint
+
+
+@pytest.mark.asyncio
+async def test_lost_enable_then_403_keeps_what_amazon_asks_to_fix(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    from console.api.errors import ForbiddenError
+
+    sandbox.add_fault(route="enable", drop=True, count=1)  # lost, never processed
+    sandbox.add_fault(route="enable", status=403, share=1.0)  # with a violation to fix
+    with pytest.raises(ForbiddenError) as caught:
+        await make_service().enable(SKILL_TRIVIA, "live")
+    assert "the enable did not happen" in caught.value.hint
+    assert "Fix what Amazon lists above" in caught.value.hint  # not a bare "Try again"
+    assert caught.value.violations
