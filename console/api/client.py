@@ -93,6 +93,7 @@ class _Action:
     deadline_at: float
     attempts: list[Attempt] = field(default_factory=list)
     unanswered: set[str] = field(default_factory=set)  # methods sent and never answered
+    sent: set[str] = field(default_factory=set)  # methods that (may have) left this machine
     retry_at: float | None = None  # wall time a Retry-After the deadline could not wait for ends
     before: CustomerStatus | None = None  # operation 5: the state read just before it was sent
 
@@ -344,7 +345,7 @@ class SkillApiClient:
                 action, "POST", skill_id, frozenset({200, 201}), body=body, idempotent=False
             )
         except ConsoleError as exc:
-            if not any(a.method == "POST" for a in action.attempts):
+            if "POST" not in action.sent:  # a POST given up before sending spent nothing
                 exc.hint += " The enable request was not sent: the partner code is still unused."
             raise
         if reply.action is not Action.DONE:
@@ -599,6 +600,8 @@ class SkillApiClient:
             reply, outcome, elapsed, started = await self._limited_send(
                 action, method, url, base, token, body
             )
+            if reply.sent:
+                action.sent.add(method)
             if reply.status is None and reply.sent:
                 action.unanswered.add(method)
             decision = decide(

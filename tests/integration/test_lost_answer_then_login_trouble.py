@@ -92,3 +92,19 @@ async def test_lost_enable_then_403_keeps_what_amazon_asks_to_fix(
     assert "the enable did not happen" in caught.value.hint
     assert "Fix what Amazon lists above" in caught.value.hint  # not a bare "Try again"
     assert caught.value.violations
+
+
+@pytest.mark.asyncio
+async def test_link_given_up_before_sending_says_the_code_is_unused(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    from console.api.errors import NetworkError
+
+    svc = make_service("customer-eu", deadline=1.0, timeout=5.0)
+    await svc.find_endpoint()  # remembered: the deadline goes to the read before the enable
+    sandbox.add_fault(route="customer-status", latency=5.0, share=1.0)
+    code = partner_code(sandbox)
+    with pytest.raises(NetworkError) as caught:
+        await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
+    assert "partner code is still unused" in caught.value.hint
+    assert not sandbox.state.world.partner_codes[code].used
