@@ -521,14 +521,15 @@ class SkillApiClient:
             before = action.before
             if before is not None and before.status in enabled and _same_as(before, status):
                 # It was like this before the request: nothing shows this code was redeemed.
+                # Nor that it was not: a re-link that settled before the read looks the same.
                 original.message = original.message.rstrip(".") + (
                     f". The skill was already {before.status} before this request and still "
-                    "is: nothing shows that this partner code was redeemed (the earlier link "
-                    "stands)"
+                    "is: nothing shows that this partner code was redeemed"
                 )
                 original.hint = (
-                    "Nothing new was linked. To link again, get a fresh partner code and try "
-                    "once more."
+                    "The skill is enabled either way, by the earlier link or by this one; "
+                    "which cannot be told. To be sure of a link with a new code, get a fresh "
+                    "partner code and try once more."
                 )
                 raise original
             result = self._result(action, "customer-enable", skill_id, status, failed.endpoint)

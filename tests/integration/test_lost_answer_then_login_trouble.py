@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from console.api.errors import UncertainError
+from console.api.errors import ConsoleError, UncertainError
 from console.api.models import Attempt
 from tests.integration.conftest import ServiceFactory
 from tests.sandbox_client import PARTNER_REDIRECT, SKILL_TRIVIA, partner_code
@@ -108,3 +108,29 @@ async def test_link_given_up_before_sending_says_the_code_is_unused(
         await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
     assert "partner code is still unused" in caught.value.hint
     assert not sandbox.state.world.partner_codes[code].used
+
+
+@pytest.mark.asyncio
+async def test_a_relink_that_landed_at_once_is_not_called_unredeemed(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    """A re-link whose answer was lost and that settled before the read looks unchanged."""
+    from console.sandbox.state import Association
+
+    sandbox.state.config.transition_delay = 0  # Alexa finished before the state was read
+    world, clock = sandbox.state.world, sandbox.state.clock
+    user = world.accounts["customer-eu"].user_id
+    world.associations[("customer-eu", SKILL_TRIVIA)] = Association(
+        "live", f"{user}.1", True, "ENABLED", clock.now() - 60
+    )
+    sandbox.add_fault(route="customer-enable", drop_response=True, count=1)
+    code = partner_code(sandbox)
+    svc = make_service("customer-eu")
+    try:
+        result = await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
+    except ConsoleError as error:
+        said = f"{error.message} {error.hint}"
+    else:
+        said = " ".join(result.notes)
+    assert sandbox.state.world.partner_codes[code].used  # it was redeemed
+    assert "Nothing new was linked" not in said and "was never redeemed" not in said
