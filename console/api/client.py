@@ -61,6 +61,9 @@ from console.api.tokens import TokenProvider
 __all__ = ["ApiSettings", "AttemptListener", "RequestLimiter", "SkillApiClient"]
 
 USER_AGENT = "skill-enablement-console/0.1"
+# What a 404 of operation 6 says on the customer's own endpoint (the contract: NO_ASSOCIATION
+# is treated exactly like 404), where the client reads the state to decide.
+NO_ASSOCIATION_BODY = b'{"status": "NO_ASSOCIATION"}'
 DEADLINE_TEXT = "the time allowed for this action ran out"
 
 
@@ -94,6 +97,7 @@ class _Action:
     attempts: list[Attempt] = field(default_factory=list)
     unanswered: set[str] = field(default_factory=set)  # methods sent and never answered
     sent: set[str] = field(default_factory=set)  # methods that (may have) left this machine
+    lost_at: dict[str, str] = field(default_factory=dict)  # method: base its answer was lost at
     retry_at: float | None = None  # wall time a Retry-After the deadline could not wait for ends
     before: CustomerStatus | None = None  # operation 5: the state read just before it was sent
 
@@ -372,11 +376,15 @@ class SkillApiClient:
         self, action: _Action, skill_id: str, original: ConsoleError
     ) -> OperationResult:
         """A DELETE was lost on the way (a retry may then say 404): read the state (op 6)."""
-        base = original.endpoint or self.memory.get(self._memory_key())
+        # Where the DELETE went: the final error may name another host (a login service whose
+        # refresh failed), and the customer's token must not go there.
+        base = action.lost_at.get("DELETE")
         path = f"/v1/users/~current/skills/{skill_id}/enablement"
         check = None
         if base:
             check = await self._read_after_loss(action, base, path, frozenset({200}))
+        if check is not None and check.status == 404:  # "not enabled", as NO_ASSOCIATION says
+            check = dataclasses.replace(check, action=Action.DONE, body=NO_ASSOCIATION_BODY)
         if check is None or check.action is not Action.DONE:
             raise self._uncertain(
                 original,
@@ -506,6 +514,8 @@ class SkillApiClient:
         """After an ambiguous failure of operation 5, read the state instead of repeating it."""
         check = failed.probe
         original = self._error(failed, action)
+        if check is not None and check.status == 404:  # "not enabled", as NO_ASSOCIATION says
+            check = dataclasses.replace(check, action=Action.DONE, body=NO_ASSOCIATION_BODY)
         if check is None or check.action is not Action.DONE:
             raise self._uncertain(
                 original,
@@ -605,6 +615,7 @@ class SkillApiClient:
                 action.sent.add(method)
             if reply.status is None and reply.sent:
                 action.unanswered.add(method)
+                action.lost_at[method] = base
             decision = decide(
                 outcome,
                 success=ok,

@@ -48,7 +48,7 @@ async def test_owner_enable_lost_then_verification_login_fails(
 
 
 @pytest.mark.asyncio
-async def test_customer_disable_lost_then_retry_login_fails_is_verified(
+async def test_customer_disable_lost_then_retry_login_fails_is_verified_where_it_went(
     sandbox: Any, make_service: ServiceFactory
 ) -> None:
     world, clock = sandbox.state.world, sandbox.state.clock
@@ -61,9 +61,10 @@ async def test_customer_disable_lost_then_retry_login_fails_is_verified(
     sandbox.add_fault(route="customer-disable", drop_response=True, count=1)
     log = _OnFirst(sandbox, "DELETE", "customer-disable")  # the retry meets a 401
     svc = make_service("customer-eu", attempts=log, max_attempts=3)
-    with pytest.raises(UncertainError) as caught:
-        await svc.unlink(SKILL_TRIVIA)
-    assert "may already be disabled" in caught.value.message
+    result = await svc.unlink(SKILL_TRIVIA)
+    # Read where the DELETE went, not at the login service whose refresh failed.
+    assert all(a.url.startswith(sandbox.urls.eu) for a in result.attempts[1:])
+    assert result.state in ("DISABLING", "DISABLED") and "lost" in result.notes[0]
 
 
 @pytest.mark.asyncio
@@ -134,3 +135,63 @@ async def test_a_relink_that_landed_at_once_is_not_called_unredeemed(
         said = " ".join(result.notes)
     assert sandbox.state.world.partner_codes[code].used  # it was redeemed
     assert "Nothing new was linked" not in said and "was never redeemed" not in said
+
+
+# Operation 6 may say "not enabled" with a 404 (the contract: NO_ASSOCIATION is exactly a 404);
+# our sandbox answers 200 NO_ASSOCIATION, so a fault gives Amazon's way.
+
+
+@pytest.mark.asyncio
+async def test_lost_disable_then_a_404_read_is_disabled(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    from console.sandbox.state import Association
+
+    world, clock = sandbox.state.world, sandbox.state.clock
+    user = world.accounts["customer-eu"].user_id
+    world.associations[("customer-eu", SKILL_TRIVIA)] = Association(
+        "live", f"{user}.1", True, "ENABLED", clock.now() - 60
+    )
+    svc = make_service("customer-eu", max_attempts=2)
+    await svc.find_endpoint()
+    sandbox.add_fault(route="customer-disable", drop_response=True, share=1.0)
+    sandbox.add_fault(route="customer-status", status=404, share=1.0)
+    result = await svc.customer_disable(SKILL_TRIVIA)
+    assert result.state == "NO_ASSOCIATION" and result.verified
+    assert any("lost" in note for note in result.notes)
+
+
+@pytest.mark.asyncio
+async def test_disable_whose_follow_read_says_404_is_done(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    from console.cli import SETTLED, judge
+    from console.sandbox.state import Association
+
+    world, clock = sandbox.state.world, sandbox.state.clock
+    user = world.accounts["customer-eu"].user_id
+    world.associations[("customer-eu", SKILL_TRIVIA)] = Association(
+        "live", f"{user}.1", True, "ENABLED", clock.now() - 60
+    )
+    svc = make_service("customer-eu")
+    await svc.find_endpoint()
+    sandbox.add_fault(route="customer-status", status=404, share=1.0)
+    result = await svc.customer_disable(SKILL_TRIVIA)
+    assert result.state == "NO_ASSOCIATION" and result.verified and not result.notes
+    assert judge(result, None, SETTLED["customer-disable"]) == (0, None)
+
+
+@pytest.mark.asyncio
+async def test_link_lost_then_a_404_read_is_not_enabled(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    from console.api.errors import NetworkError
+
+    svc = make_service("customer-eu")
+    await svc.find_endpoint()
+    sandbox.add_fault(route="customer-enable", drop=True, count=1)  # hung up, never processed
+    sandbox.add_fault(route="customer-status", status=404, share=1.0)
+    with pytest.raises(NetworkError) as caught:
+        await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
+    assert not isinstance(caught.value, UncertainError)
+    assert "not enabled (status NO_ASSOCIATION)" in caught.value.hint
