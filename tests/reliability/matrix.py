@@ -275,14 +275,16 @@ def agrees(o: Outcome) -> tuple[bool, str]:
 
 
 def repeated_after_processing(o: Outcome) -> bool:
-    """Was operation 5 sent again after the sandbox had processed it once?"""
+    """Was operation 5 sent again after the sandbox had processed it once, or after an answer
+    that leaves it open whether it did (a 5xx, a lost answer: the client cannot tell)?"""
     processed = False
     for call in o.journal:
         if call["route"] != "customer-enable":
             continue
         if processed:
             return True
-        processed = call["handled"]
+        fault = call["fault"] or ""
+        processed = call["handled"] or (bool(fault) and not fault.startswith("429"))
     return False
 
 
