@@ -195,3 +195,27 @@ async def test_link_lost_then_a_404_read_is_not_enabled(
         await svc.link(SKILL_TRIVIA, "live", partner_code(sandbox), PARTNER_REDIRECT)
     assert not isinstance(caught.value, UncertainError)
     assert "not enabled (status NO_ASSOCIATION)" in caught.value.hint
+
+
+@pytest.mark.asyncio
+async def test_disable_and_its_follow_share_one_deadline(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    import time
+
+    from console.sandbox.state import Association
+
+    sandbox.state.config.transition_delay = 1000  # DISABLING for as long as anyone waits
+    world, clock = sandbox.state.world, sandbox.state.clock
+    user = world.accounts["customer-eu"].user_id
+    world.associations[("customer-eu", SKILL_TRIVIA)] = Association(
+        "live", f"{user}.1", True, "ENABLED", clock.now() - 60
+    )
+    svc = make_service("customer-eu", deadline=1.5)
+    svc.customers.interval = 0.1
+    await svc.find_endpoint()
+    sandbox.add_fault(route="customer-disable", latency=1.0, count=1)  # uses up most of it
+    started = time.monotonic()
+    result = await svc.customer_disable(SKILL_TRIVIA)
+    assert time.monotonic() - started <= 1.5 * 1.05  # the bound is the deadline itself
+    assert result.state == "DISABLING"
