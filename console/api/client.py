@@ -61,9 +61,6 @@ from console.api.tokens import TokenProvider
 __all__ = ["ApiSettings", "AttemptListener", "RequestLimiter", "SkillApiClient"]
 
 USER_AGENT = "skill-enablement-console/0.1"
-# What a 404 of operation 6 says on the customer's own endpoint (the contract: NO_ASSOCIATION
-# is treated exactly like 404), where the client reads the state to decide.
-NO_ASSOCIATION_BODY = b'{"status": "NO_ASSOCIATION"}'
 DEADLINE_TEXT = "the time allowed for this action ran out"
 
 
@@ -383,9 +380,8 @@ class SkillApiClient:
         check = None
         if base:
             check = await self._read_after_loss(action, base, path, frozenset({200}))
-        if check is not None and check.status == 404:  # "not enabled", as NO_ASSOCIATION says
-            check = dataclasses.replace(check, action=Action.DONE, body=NO_ASSOCIATION_BODY)
-        if check is None or check.action is not Action.DONE:
+        status = _state_read(check)
+        if check is None or status is None:
             raise self._uncertain(
                 original,
                 "The disable request was sent and its answer lost, and the "
@@ -393,8 +389,6 @@ class SkillApiClient:
                 f"Check with 'skillctl customer status {skill_id}' (Check in the app) before "
                 "trying again.",
             )
-        with _attempts_on_error(action):
-            status = parse_customer_status(check.body, check.endpoint, check.status or 0)
         if status.status in ("ENABLED", "ENABLING"):
             original.hint = _did_not_happen(
                 original,
@@ -514,9 +508,8 @@ class SkillApiClient:
         """After an ambiguous failure of operation 5, read the state instead of repeating it."""
         check = failed.probe
         original = self._error(failed, action)
-        if check is not None and check.status == 404:  # "not enabled", as NO_ASSOCIATION says
-            check = dataclasses.replace(check, action=Action.DONE, body=NO_ASSOCIATION_BODY)
-        if check is None or check.action is not Action.DONE:
+        status = _state_read(check)
+        if status is None:
             raise self._uncertain(
                 original,
                 "The enable request may or may not have taken effect, and "
@@ -524,8 +517,6 @@ class SkillApiClient:
                 f"Check with 'skillctl customer status {skill_id}' (Check in the app) before "
                 "trying again; if it is not enabled, get a fresh partner code.",
             )
-        with _attempts_on_error(action):
-            status = parse_customer_status(check.body, failed.endpoint, check.status or 0)
         enabled = ("ENABLED", "ENABLING")
         if status.status in enabled and status.stage in (None, stage.value):
             before = action.before
@@ -831,6 +822,22 @@ def _disabled(action: _Action, skill_id: str, state: str, endpoint: str | None) 
         endpoint=endpoint,
         attempts=tuple(action.attempts),
     )
+
+
+def _state_read(check: _Reply | None) -> CustomerStatus | None:
+    """What a state read (op 6) after a lost or ambiguous change says; None: nothing usable.
+
+    A 404 is "not enabled" (the contract: NO_ASSOCIATION is exactly a 404); an answer that
+    cannot be read is no answer, so the change stays "may have happened".
+    """
+    if check is not None and check.status == 404:
+        return CustomerStatus(None, None, None, None, "NO_ASSOCIATION")
+    if check is None or check.action is not Action.DONE:
+        return None
+    try:
+        return parse_customer_status(check.body, check.endpoint, check.status or 0)
+    except ProtocolError:
+        return None
 
 
 def _did_not_happen(original: ConsoleError, read: str) -> str:

@@ -219,3 +219,28 @@ async def test_disable_and_its_follow_share_one_deadline(
     result = await svc.customer_disable(SKILL_TRIVIA)
     assert time.monotonic() - started <= 1.5 * 1.05  # the bound is the deadline itself
     assert result.state == "DISABLING"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("change", ["customer-disable", "customer-enable"])
+async def test_lost_change_then_an_unreadable_read_may_have_happened(
+    sandbox: Any, make_service: ServiceFactory, change: str
+) -> None:
+    from console.sandbox.state import Association
+
+    world, clock = sandbox.state.world, sandbox.state.clock
+    user = world.accounts["customer-eu"].user_id
+    if change == "customer-disable":
+        world.associations[("customer-eu", SKILL_TRIVIA)] = Association(
+            "live", f"{user}.1", True, "ENABLED", clock.now() - 60
+        )
+    svc = make_service("customer-eu", max_attempts=2)
+    await svc.find_endpoint()
+    code = partner_code(sandbox)
+    sandbox.add_fault(route=change, drop_response=True, share=1.0)
+    sandbox.add_fault(route="customer-status", malformed=True, share=1.0)
+    with pytest.raises(UncertainError):
+        if change == "customer-disable":
+            await svc.unlink(SKILL_TRIVIA)
+        else:
+            await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
