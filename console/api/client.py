@@ -533,14 +533,22 @@ class SkillApiClient:
                     "partner code and try once more."
                 )
                 raise original
+            if before is None:
+                # Enabled now, but maybe by an earlier link (to another partner account, even):
+                # a success here would be a guess.
+                raise self._uncertain(
+                    original,
+                    f"A status read afterwards shows {status.status}, but the state before the "
+                    "request could not be read: this may be an earlier link, and this partner "
+                    "code may or may not have been redeemed",
+                    f"Check with 'skillctl customer status {skill_id}' (Check in the app); to "
+                    "be sure of a link with this code's account, get a fresh partner code and "
+                    "try once more.",
+                )
             result = self._result(action, "customer-enable", skill_id, status, failed.endpoint)
             note = (
                 f"The enable request failed ({original.message}), but a status read afterwards "
                 f"shows {status.status}: the link went through."
-                if before is not None
-                else f"The enable request failed ({original.message}); a status read afterwards "
-                f"shows {status.status}, but the state before it could not be read, so this "
-                "may be an earlier link."
             )
             return dataclasses.replace(result, notes=(note,))
         original.hint = (

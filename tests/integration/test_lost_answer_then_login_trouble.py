@@ -244,3 +244,26 @@ async def test_lost_change_then_an_unreadable_read_may_have_happened(
             await svc.unlink(SKILL_TRIVIA)
         else:
             await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
+
+
+@pytest.mark.asyncio
+async def test_relink_when_the_state_before_is_unknown_is_not_a_success(
+    sandbox: Any, make_service: ServiceFactory
+) -> None:
+    """ENABLED after an ambiguous failure, the state before unread: maybe an earlier link."""
+    from console.sandbox.state import Association
+
+    world, clock = sandbox.state.world, sandbox.state.clock
+    user = world.accounts["customer-eu"].user_id
+    world.associations[("customer-eu", SKILL_TRIVIA)] = Association(
+        "live", f"{user}.1", True, "ENABLED", clock.now() - 60
+    )
+    svc = make_service("customer-eu", max_attempts=2)
+    await svc.find_endpoint()
+    code = partner_code(sandbox)
+    sandbox.add_fault(route="customer-status", status=503, count=2)  # the read before fails
+    sandbox.add_fault(route="customer-enable", status=500, count=1)  # never processed
+    with pytest.raises(UncertainError) as caught:
+        await svc.link(SKILL_TRIVIA, "live", code, PARTNER_REDIRECT)
+    assert "earlier link" in caught.value.message
+    assert not sandbox.state.world.partner_codes[code].used
