@@ -93,6 +93,8 @@ class _Action:
     deadline_at: float
     attempts: list[Attempt] = field(default_factory=list)
     unanswered: set[str] = field(default_factory=set)  # methods sent and never answered
+    sent: set[str] = field(default_factory=set)  # methods that (may have) left this machine
+    lost_at: dict[str, str] = field(default_factory=dict)  # method: base its answer was lost at
     retry_at: float | None = None  # wall time a Retry-After the deadline could not wait for ends
     before: CustomerStatus | None = None  # operation 5: the state read just before it was sent
 
@@ -187,7 +189,14 @@ class SkillApiClient:
         stage = validation.check_stage(stage)
         action = self._new_action(name, deadline_at)
         path = f"/v1/skills/{skill_id}/stages/{stage.value}/enablement"
-        reply = await self._exchange(action, method, self.settings.owner_endpoint, path, ok)
+        try:
+            reply = await self._exchange(action, method, self.settings.owner_endpoint, path, ok)
+        except ConsoleError as exc:
+            if name == "status" or method not in action.unanswered:
+                raise
+            # A retry after a lost answer met trouble of its own (a refresh that failed, say):
+            # that says nothing about the change, which may have landed.
+            raise self._owner_uncertain(exc, name, skill_id, stage) from None
         if reply.action is not Action.DONE and name != "status" and method in action.unanswered:
             return await self._verify_owner(action, name, skill_id, stage, path, reply)
         self._raise_unless_done(reply, action)
@@ -216,25 +225,18 @@ class SkillApiClient:
         """A change whose answer was lost: read the stage (operation 3) and report what it says."""
         original = self._error(failed, action)
         want = name == "enable"
-        check = await self._exchange(
-            action, "GET", self.settings.owner_endpoint, path, frozenset({204, 404})
+        check = await self._read_after_loss(
+            action, self.settings.owner_endpoint, path, frozenset({204, 404})
         )
-        if check.action is not Action.DONE:
-            raise self._uncertain(
-                original,
-                f"The {name} request was sent and its answer lost, and the "
-                f"stage could not be read afterwards: the {stage.value} stage may or may not be "
-                f"{'enabled' if want else 'disabled'} now",
-                f"Check with 'skillctl status {skill_id} --stage {stage.value}' (Check in the "
-                "app) before trying again.",
-            )
+        if check is None or check.action is not Action.DONE:
+            raise self._owner_uncertain(original, name, skill_id, stage)
         enabled = check.status == 204
         state = ENABLED if enabled else NOT_ENABLED
         if enabled != want:
-            original.hint = (
+            original.hint = _did_not_happen(
+                original,
                 f"A status read afterwards shows the {stage.value} stage "
-                f"{'enabled' if enabled else 'not enabled'}: the {name} did not happen. "
-                "Try again."
+                f"{'enabled' if enabled else 'not enabled'}: the {name} did not happen.",
             )
             raise original
         return OperationResult(
@@ -249,6 +251,31 @@ class SkillApiClient:
                 f"read afterwards shows the stage {state}.",
             ),
         )
+
+    def _owner_uncertain(
+        self, original: ConsoleError, name: str, skill_id: str, stage: Stage
+    ) -> UncertainError:
+        return self._uncertain(
+            original,
+            f"The {name} request was sent and its answer lost, and the "
+            f"stage could not be read afterwards: the {stage.value} stage may or may not be "
+            f"{'enabled' if name == 'enable' else 'disabled'} now",
+            f"Check with 'skillctl status {skill_id} --stage {stage.value}' (Check in the "
+            "app) before trying again.",
+        )
+
+    async def _read_after_loss(
+        self, action: _Action, base: str, path: str, ok: frozenset[int]
+    ) -> _Reply | None:
+        """The state read after a lost answer; None when it could not even be made.
+
+        Its own trouble (a token refresh that fails, the deadline) is about the read, not the
+        change: the caller then says the change may have happened instead of raising it.
+        """
+        try:
+            return await self._exchange(action, "GET", base, path, ok)
+        except ConsoleError:
+            return None
 
     def _uncertain(self, original: ConsoleError, message: str, hint: str) -> UncertainError:
         """The change may have happened: say so (after what went wrong), and how to find out."""
@@ -319,7 +346,7 @@ class SkillApiClient:
                 action, "POST", skill_id, frozenset({200, 201}), body=body, idempotent=False
             )
         except ConsoleError as exc:
-            if not any(a.method == "POST" for a in action.attempts):
+            if "POST" not in action.sent:  # a POST given up before sending spent nothing
                 exc.hint += " The enable request was not sent: the partner code is still unused."
             raise
         if reply.action is not Action.DONE:
@@ -333,8 +360,8 @@ class SkillApiClient:
         action = self._new_action("customer-disable", deadline_at)
         try:
             reply = await self._customer(action, "DELETE", skill_id, frozenset({200, 204}))
-        except (NotFoundError, NetworkError, ServerError, ThrottledError) as exc:
-            if "DELETE" not in action.unanswered:
+        except ConsoleError as exc:
+            if "DELETE" not in action.unanswered or isinstance(exc, ValidationError):
                 raise  # nothing was lost on the way: the answer is the answer
             return await self._verify_disable(action, skill_id, exc)
         if reply.body.strip():
@@ -346,12 +373,15 @@ class SkillApiClient:
         self, action: _Action, skill_id: str, original: ConsoleError
     ) -> OperationResult:
         """A DELETE was lost on the way (a retry may then say 404): read the state (op 6)."""
-        base = original.endpoint or self.memory.get(self._memory_key())
+        # Where the DELETE went: the final error may name another host (a login service whose
+        # refresh failed), and the customer's token must not go there.
+        base = action.lost_at.get("DELETE")
         path = f"/v1/users/~current/skills/{skill_id}/enablement"
         check = None
         if base:
-            check = await self._exchange(action, "GET", base, path, frozenset({200}))
-        if check is None or check.action is not Action.DONE:
+            check = await self._read_after_loss(action, base, path, frozenset({200}))
+        status = _state_read(check)
+        if check is None or status is None:
             raise self._uncertain(
                 original,
                 "The disable request was sent and its answer lost, and the "
@@ -359,12 +389,11 @@ class SkillApiClient:
                 f"Check with 'skillctl customer status {skill_id}' (Check in the app) before "
                 "trying again.",
             )
-        with _attempts_on_error(action):
-            status = parse_customer_status(check.body, check.endpoint, check.status or 0)
         if status.status in ("ENABLED", "ENABLING"):
-            original.hint = (
+            original.hint = _did_not_happen(
+                original,
                 f"A status read afterwards shows the skill {status.status}: the disable did not "
-                "happen. Try again."
+                "happen.",
             )
             raise original
         result = self._result(action, "customer-disable", skill_id, status, check.endpoint)
@@ -425,8 +454,8 @@ class SkillApiClient:
                 self.memory.remember(identity, base)
                 return reply
             if not idempotent and sent_change and _ambiguous(reply):
-                probe = await self._exchange(action, "GET", base, path, frozenset({200}))
-                if not _wrong_endpoint(probe):
+                probe = await self._read_after_loss(action, base, path, frozenset({200}))
+                if probe is None or not _wrong_endpoint(probe):
                     return dataclasses.replace(reply, probe=probe)
                 reply = probe  # the enable cannot have landed where the customer is unknown
             if reply.action is Action.NEXT_ENDPOINT or (_wrong_endpoint(reply) and more):
@@ -479,7 +508,8 @@ class SkillApiClient:
         """After an ambiguous failure of operation 5, read the state instead of repeating it."""
         check = failed.probe
         original = self._error(failed, action)
-        if check is None or check.action is not Action.DONE:
+        status = _state_read(check)
+        if status is None:
             raise self._uncertain(
                 original,
                 "The enable request may or may not have taken effect, and "
@@ -487,31 +517,38 @@ class SkillApiClient:
                 f"Check with 'skillctl customer status {skill_id}' (Check in the app) before "
                 "trying again; if it is not enabled, get a fresh partner code.",
             )
-        with _attempts_on_error(action):
-            status = parse_customer_status(check.body, failed.endpoint, check.status or 0)
         enabled = ("ENABLED", "ENABLING")
         if status.status in enabled and status.stage in (None, stage.value):
             before = action.before
             if before is not None and before.status in enabled and _same_as(before, status):
                 # It was like this before the request: nothing shows this code was redeemed.
+                # Nor that it was not: a re-link that settled before the read looks the same.
                 original.message = original.message.rstrip(".") + (
                     f". The skill was already {before.status} before this request and still "
-                    "is: nothing shows that this partner code was redeemed (the earlier link "
-                    "stands)"
+                    "is: nothing shows that this partner code was redeemed"
                 )
                 original.hint = (
-                    "Nothing new was linked. To link again, get a fresh partner code and try "
-                    "once more."
+                    "The skill is enabled either way, by the earlier link or by this one; "
+                    "which cannot be told. To be sure of a link with a new code, get a fresh "
+                    "partner code and try once more."
                 )
                 raise original
+            if before is None:
+                # Enabled now, but maybe by an earlier link (to another partner account, even):
+                # a success here would be a guess.
+                raise self._uncertain(
+                    original,
+                    f"A status read afterwards shows {status.status}, but the state before the "
+                    "request could not be read: this may be an earlier link, and this partner "
+                    "code may or may not have been redeemed",
+                    f"Check with 'skillctl customer status {skill_id}' (Check in the app); to "
+                    "be sure of a link with this code's account, get a fresh partner code and "
+                    "try once more.",
+                )
             result = self._result(action, "customer-enable", skill_id, status, failed.endpoint)
             note = (
                 f"The enable request failed ({original.message}), but a status read afterwards "
                 f"shows {status.status}: the link went through."
-                if before is not None
-                else f"The enable request failed ({original.message}); a status read afterwards "
-                f"shows {status.status}, but the state before it could not be read, so this "
-                "may be an earlier link."
             )
             return dataclasses.replace(result, notes=(note,))
         original.hint = (
@@ -582,8 +619,11 @@ class SkillApiClient:
                 elapsed = (time.perf_counter() - began) * 1000
                 self._record(action, method, url, cancelled, elapsed, began_at, "cancelled")
                 raise
+            if reply.sent:
+                action.sent.add(method)
             if reply.status is None and reply.sent:
                 action.unanswered.add(method)
+                action.lost_at[method] = base
             decision = decide(
                 outcome,
                 success=ok,
@@ -799,6 +839,31 @@ def _disabled(action: _Action, skill_id: str, state: str, endpoint: str | None) 
         endpoint=endpoint,
         attempts=tuple(action.attempts),
     )
+
+
+def _state_read(check: _Reply | None) -> CustomerStatus | None:
+    """What a state read (op 6) after a lost or ambiguous change says; None: nothing usable.
+
+    A 404 is "not enabled" (the contract: NO_ASSOCIATION is exactly a 404); an answer that
+    cannot be read is no answer, so the change stays "may have happened".
+    """
+    if check is not None and check.status == 404:
+        return CustomerStatus(None, None, None, None, "NO_ASSOCIATION")
+    if check is None or check.action is not Action.DONE:
+        return None
+    try:
+        return parse_customer_status(check.body, check.endpoint, check.status or 0)
+    except ProtocolError:
+        return None
+
+
+def _did_not_happen(original: ConsoleError, read: str) -> str:
+    """The hint after a read showed a lost change did not land: what the final answer asks
+    (a 4xx's hint, e.g. Amazon's violations to fix) stays; only a transient failure says retry."""
+    status = original.http_status
+    if status is not None and 400 <= status < 500 and status != 429 and original.hint:
+        return f"{read} {original.hint}"
+    return f"{read} Try again."
 
 
 def _same_as(before: CustomerStatus, now: CustomerStatus) -> bool:

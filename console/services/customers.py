@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from console.api.client import SkillApiClient
-from console.api.errors import ConsoleError
+from console.api.errors import ConsoleError, NotFoundError
 from console.api.models import TRANSITIONAL_STATES, OperationResult, Stage
 
 Progress = Callable[[OperationResult], None]
@@ -104,6 +104,14 @@ class CustomerService:
             read_once = True
             try:
                 read = await self._client.customer_status(current.skill_id, deadline_at=deadline_at)
+            except NotFoundError as error:
+                # Operation 6's 404 is Alexa's "not enabled" (NO_ASSOCIATION is exactly a 404):
+                # an answer to report, not trouble with the read.
+                attempts.extend(error.attempts)
+                current = dataclasses.replace(
+                    current, state="NO_ASSOCIATION", account_link=None, stage=None
+                )
+                break
             except ConsoleError as error:
                 attempts.extend(error.attempts)
                 if time.monotonic() < deadline_at:  # trouble, not merely the time running out

@@ -43,8 +43,8 @@ async def test_qa_journey(window: MainWindow, qtbot: Any) -> None:
     assert "live" in question and SKILL_TRIVIA in question and "Sandbox Trivia" in question
     assert cell(window, SKILL_TRIVIA, "live").state == "ENABLED"
     other = cell(window, SKILL_TRIVIA, "development")  # item 5: the row says so
-    assert other.state == "NOT_ENABLED" and "disabled" in (other.note or "")
-    assert "disabled" in shown(window, SKILL_TRIVIA, 2)
+    assert other.state == "NOT_ENABLED" and "disables" in (other.note or "")
+    assert "disables" in shown(window, SKILL_TRIVIA, 2)
     await confirm(window, window.disable_action.trigger)
     await run(window, window.check_action.trigger)
     assert cell(window, SKILL_TRIVIA, "live").state == "NOT_ENABLED"

@@ -187,9 +187,11 @@ async def test_results_can_be_iterated_and_leaving_early_stops_the_run(
         async for result in results:
             seen.append(result)
             if len(seen) == 3:
+                sent_when_leaving = limiter.stats(sandbox.urls.na).sent
                 break
     await until(lambda: sandbox.in_flight() == 0)
     assert run.cancelled
-    assert limiter.stats(sandbox.urls.na).sent <= 5  # nothing more was sent after leaving
+    # Nothing more was sent after leaving (how far the workers got before is scheduling).
+    assert limiter.stats(sandbox.urls.na).sent == sent_when_leaving < len(batch)
     everything = [r async for r in BatchRun(batch, one_service(service)).results()]
     assert sorted(r.row.line for r in everything) == [r.line for r in batch]

@@ -200,11 +200,51 @@ async def _settle_server(sandbox: SandboxServer) -> None:
         await asyncio.sleep(0.01)
 
 
+# Where an answer the client reports may come from: the operation's own route, and for a
+# change the status read that verifies or follows it.
+EVIDENCE = {
+    "enable": ("enable", "get-enablement"),
+    "disable": ("disable", "get-enablement"),
+    "status": ("get-enablement",),
+    "customer-endpoint": ("endpoint",),
+    "customer-enable": ("customer-enable", "customer-status"),
+    "customer-status": ("customer-status",),
+    "customer-disable": ("customer-disable", "customer-status"),
+}
+LOSSES = ("drop", "drop_response", "latency", "truncated")  # sent, answer not seen
+
+
+def answered(o: Outcome) -> bool:
+    """Did the sandbox give the client at least one clean answer it could report from?"""
+    routes = EVIDENCE[o.cell.operation]
+    return any(c["route"] in routes and c["fault"] is None and c["handled"] for c in o.journal)
+
+
+def lost_a_change(o: Outcome) -> bool:
+    """Was a change sent whose answer the client never saw (so "may have happened" is true)?"""
+    change = EVIDENCE[o.cell.operation][0]
+    return o.cell.operation in ("enable", "disable", "customer-enable", "customer-disable") and any(
+        c["route"] == change and str(c["fault"]).startswith(LOSSES) for c in o.journal
+    )
+
+
+def must_recover(cell: Cell) -> bool:
+    """A fault that happens once is retried away (operation 5 excepted: it is never repeated
+    after a possibly processed attempt; a malformed 200 is a final answer)."""
+    if cell.mode != "once" or cell.fault == "malformed":
+        return False
+    return cell.operation != "customer-enable" or cell.fault.startswith("429")
+
+
 def agrees(o: Outcome) -> tuple[bool, str]:
     """Does what the client reported agree with the sandbox's state afterwards?"""
     op, s, state, code = o.cell.operation, o.sandbox, o.state, o.exit_code
+    if code in (0, 4) and not answered(o):
+        return False, "reported an answer the sandbox never gave"
+    if must_recover(o.cell) and code != 0:
+        return False, "one fault, and the client did not get past it"
     if o.kind == "uncertain":
-        return True, "said it may have happened"
+        return lost_a_change(o), "said it may have happened"
     if op in ("enable", "disable"):
         want = "ENABLED" if op == "enable" else "NOT_ENABLED"
         if code == 0:
@@ -235,14 +275,16 @@ def agrees(o: Outcome) -> tuple[bool, str]:
 
 
 def repeated_after_processing(o: Outcome) -> bool:
-    """Was operation 5 sent again after the sandbox had processed it once?"""
+    """Was operation 5 sent again after the sandbox had processed it once, or after an answer
+    that leaves it open whether it did (a 5xx, a lost answer: the client cannot tell)?"""
     processed = False
     for call in o.journal:
         if call["route"] != "customer-enable":
             continue
         if processed:
             return True
-        processed = call["handled"]
+        fault = call["fault"] or ""
+        processed = call["handled"] or (bool(fault) and not fault.startswith("429"))
     return False
 
 

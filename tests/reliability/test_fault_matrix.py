@@ -2,7 +2,8 @@
 
 A cell passes when what skillctl would report (exit code, ok, state) agrees with the sandbox's
 state afterwards, the action ended within its deadline (+5 %), operation 5 was never sent again
-after the service had processed it, and nothing crashed. See matrix.py; the table is printed at
+after the service had processed it (or had answered in a way that leaves it open: a 5xx, a lost
+answer), and nothing crashed. See matrix.py; the table is printed at
 the end of the session and kept in the README under "Reliability".
 """
 
