@@ -912,17 +912,22 @@ class MainWindow(QMainWindow):
 
         selection = QItemSelection()
         last = self.model.columnCount() - 1
-        for skill in skills:
-            if skill in self.model.skills:
-                row = self.model.skills.index(skill)
-                selection.select(self.model.index(row, 0), self.model.index(row, last))
+        rows = sorted({r for s in skills if (r := self.model.row_of(s)) is not None})
+        start = 0
+        for n in range(1, len(rows) + 1):  # one range per run of adjacent rows
+            if n == len(rows) or rows[n] != rows[n - 1] + 1:
+                selection.select(
+                    self.model.index(rows[start], 0), self.model.index(rows[n - 1], last)
+                )
+                start = n
         flags = (
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows
         )
         self.table.selectionModel().select(selection, flags)
-        if skills and skills[0] in self.model.skills:
-            index = self.model.index(self.model.skills.index(skills[0]), 0)
+        first = self.model.row_of(skills[0]) if skills else None
+        if first is not None:
+            index = self.model.index(first, 0)
             self.table.selectionModel().setCurrentIndex(
                 index, QItemSelectionModel.SelectionFlag.NoUpdate
             )
@@ -1150,8 +1155,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _repaint_rows(self, rows: list[BatchRow]) -> None:
-        for skill in dict.fromkeys(r.skill_id for r in rows if r.skill_id):
-            self.model.changed(skill)
+        self.model.changed_many([r.skill_id for r in rows if r.skill_id])
 
     def _apply(self, result: BatchResult) -> None:
         """An answer into its own cell (found by the key it carries), or dropped."""

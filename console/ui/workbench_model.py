@@ -30,6 +30,7 @@ class WorkbenchModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.skills: list[str] = []
+        self._rows: dict[str, int] | None = None  # skill → row, built on use: an answer per row
         self.names: dict[str, str] = {}
         self.account = ""  # the account whose cells are shown
         self.kind = "developer"
@@ -66,11 +67,18 @@ class WorkbenchModel(QAbstractTableModel):
         stage = CUSTOMER_STAGE if not self.owner else (stage or STAGES[0])
         return CellKey(self.account, self.kind, self.skills[row], stage)
 
+    def row_of(self, skill: str) -> int | None:
+        """The row showing `skill`, or None (a dict, not `list.index`: a 500-row batch asks
+        for every landing)."""
+        if self._rows is None:
+            self._rows = {s: n for n, s in enumerate(self.skills)}
+        return self._rows.get(skill)
+
     def cell(self, key: CellKey) -> Cell | None:
         """The cell of `key` if its row is shown; None means: drop the answer."""
         if key.account != self.account or key.kind != self.kind:
             return None
-        if key.skill_id not in self.skills:
+        if self.row_of(key.skill_id) is None:
             return None
         return self.cells.setdefault(key, Cell())
 
@@ -141,11 +149,12 @@ class WorkbenchModel(QAbstractTableModel):
     def add_skills(self, skills: list[str], names: dict[str, str] | None = None) -> int:
         """Append skills not shown yet; returns how many were added."""
         self.names.update(names or {})
-        fresh = [s for s in dict.fromkeys(skills) if s not in self.skills]
+        fresh = [s for s in dict.fromkeys(skills) if self.row_of(s) is None]
         if fresh:
             first = len(self.skills)
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
             self.skills.extend(fresh)
+            self._rows = None
             self.endInsertRows()
         for skill in skills:
             if names and skill in names and skill not in fresh:
@@ -159,15 +168,27 @@ class WorkbenchModel(QAbstractTableModel):
             row = self.skills.index(skill)
             self.beginRemoveRows(QModelIndex(), row, row)
             del self.skills[row]
+            self._rows = None
             self.endRemoveRows()
             self.cells = {k: v for k, v in self.cells.items() if k.skill_id != skill}
 
     def changed(self, skill: str) -> None:
         """Repaint one skill's row (only that row: the selection and sort stay)."""
-        if skill in self.skills:
-            row = self.skills.index(skill)
+        row = self.row_of(skill)
+        if row is not None:
             last = self.columnCount() - 1
             self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+
+    def changed_many(self, skills: list[str]) -> None:
+        """Repaint these skills' rows: one signal per run of adjacent rows, not one per row
+        (a 500-row batch starting or ending would otherwise send hundreds)."""
+        rows = sorted({r for s in skills if (r := self.row_of(s)) is not None})
+        last = self.columnCount() - 1
+        start = 0
+        for n in range(1, len(rows) + 1):
+            if n == len(rows) or rows[n] != rows[n - 1] + 1:
+                self.dataChanged.emit(self.index(rows[start], 0), self.index(rows[n - 1], last))
+                start = n
 
     def running_cells(self) -> list[tuple[CellKey, Cell]]:
         return [(k, c) for k, c in self.cells.items() if c.running]

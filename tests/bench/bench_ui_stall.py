@@ -8,19 +8,29 @@ a dropped connection and a customer whose region needs a fallback; then a 500-ro
 skills × both stages) with 429s and 503s injected into a share of the requests. Prints one JSON
 line with the max and p99 stall (gap beyond the 5 ms period) of each phase; target max ≤ 16 ms
 (one frame at 60 Hz).
+
+The sandbox runs in its own process by default, as Amazon would: the figure is the window's own
+work. `--in-process` runs it in a thread of this process, as `skill-console --sandbox` does; then
+the server's request handling shares the GIL with the window, and a stall may be the window
+waiting for the server to let go of it.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
+import httpx
 import qasync
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -32,14 +42,77 @@ SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
 PERIOD_MS = 5
 
 
-async def storm(window: MainWindow, sandbox: object) -> int:
-    add = sandbox.add_fault  # type: ignore[attr-defined]
+class SandboxProcess:
+    """The sandbox in a child process, driven through its admin routes (what `sandbox_backend`
+    and the phases below need of a SandboxServer)."""
+
+    def __init__(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "console.sandbox", "--port-base", "0", "--json"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert self.proc.stdout is not None
+        self._info: dict[str, Any] = json.loads(self.proc.stdout.readline())
+        self.urls = SimpleNamespace(**self._info["urls"])
+
+    def info(self) -> dict[str, Any]:
+        return self._info
+
+    def env(self, account: str = "developer") -> dict[str, str]:
+        urls, token = self.urls, {a["name"]: a["refresh_token"] for a in self._info["accounts"]}
+        return {
+            "SKILL_CONSOLE_ENDPOINTS": f"na={urls.na},eu={urls.eu},fe={urls.fe}",
+            "SKILL_CONSOLE_LWA_AUTHORIZE_URL": urls.authorize_url,
+            "SKILL_CONSOLE_LWA_TOKEN_URL": urls.token_url,
+            "SKILL_CONSOLE_CLIENT_ID": self._info["client_id"],
+            "SKILL_CONSOLE_CLIENT_SECRET": self._info["client_secret"],
+            "SKILL_CONSOLE_REFRESH_TOKEN": token[account],
+        }
+
+    def add_fault(self, **fields: Any) -> None:
+        httpx.post(f"{self.urls.admin}/faults", json=fields).raise_for_status()
+
+    def clear_faults(self) -> None:
+        httpx.delete(f"{self.urls.admin}/faults").raise_for_status()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+class SandboxThread:
+    """The sandbox in a thread of this process, as `skill-console --sandbox` runs it."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.urls = server.urls
+        self.info, self.env, self.add_fault = server.info, server.env, server.add_fault
+
+    def clear_faults(self) -> None:
+        self.server.faults.clear()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+Sandbox = SandboxProcess | SandboxThread
+
+
+def storm_faults(sandbox: Sandbox) -> None:
+    """Set before the probe starts (through the admin routes this takes a few ms per rule)."""
+    add = sandbox.add_fault
     add(route="get-enablement", status=429, retry_after="1", count=2)
     add(route="enable", status=500, count=3)
     add(route="get-enablement", latency=2.0, count=1)
     add(route="disable", drop=True, count=1)
     add(route="endpoint", status=503, count=4)
     add(route="customer-status", status=503, count=2)
+
+
+async def storm(window: MainWindow) -> int:
     window.model.add_skills([SKILL])
     window.select_skills([SKILL])
     operations = 0
@@ -56,15 +129,21 @@ async def storm(window: MainWindow, sandbox: object) -> int:
     return operations
 
 
-async def big_batch(window: MainWindow, sandbox: object) -> int:
+def batch_faults(sandbox: Sandbox) -> None:
+    sandbox.clear_faults()
+    sandbox.add_fault(route="get-enablement", status=429, retry_after="0", share=0.1)
+    sandbox.add_fault(route="get-enablement", status=503, share=0.1)
+
+
+async def big_batch(window: MainWindow) -> int:
     """500 rows (250 skills × both stages) with 429s and 503s in a share of the answers."""
-    add = sandbox.add_fault  # type: ignore[attr-defined]
-    add(route="get-enablement", status=429, retry_after="0", share=0.1)
-    add(route="get-enablement", status=503, share=0.1)
     window._choose_account("developer")
     skills = [f"amzn1.ask.skill.{n:08d}-0000-4000-8000-000000000000" for n in range(250)]
+    # three user actions (paste the list, select all, Check): three turns of the loop
     window.model.add_skills(skills)
+    await asyncio.sleep(0)
     window.select_skills(skills)
+    await asyncio.sleep(0)
     window.check()
     await window.wait_batch()
     return 2 * len(skills)
@@ -100,26 +179,31 @@ class Probe:
         }
 
 
-async def main_async() -> dict[str, object]:
+async def main_async(in_process: bool) -> dict[str, object]:
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "w.ini"), QSettings.Format.IniFormat)
     window = MainWindow(None, settings, sandbox=True)
     window.show()
     await asyncio.to_thread(_load_service_modules)  # as the app does after first paint
-    sandbox = await start_sandbox()
+    sandbox: Sandbox
+    if in_process:
+        sandbox = SandboxThread(await start_sandbox())
+    else:
+        sandbox = await asyncio.to_thread(SandboxProcess)
     backend = sandbox_backend(sandbox)
     window.set_backend(backend)
     probe = Probe()
     started = time.perf_counter()
     try:
+        storm_faults(sandbox)
         probe.start()
-        operations = await storm(window, sandbox)
+        operations = await storm(window)
         storm_figures = probe.figures("")
         duration = time.perf_counter() - started
         attempts = window.activity.model.rowCount()
-        sandbox.faults.clear()  # type: ignore[attr-defined]
+        batch_faults(sandbox)
         batch_started = time.perf_counter()
         probe.start()
-        rows = await big_batch(window, sandbox)
+        rows = await big_batch(window)
         batch_figures = probe.figures("batch_")
         batch_duration = time.perf_counter() - batch_started
     finally:
@@ -128,6 +212,7 @@ async def main_async() -> dict[str, object]:
         await asyncio.to_thread(sandbox.stop)
     return {
         "bench": "ui_stall",
+        "sandbox": "in-process" if in_process else "own process",
         "operations": operations,
         "http_attempts": attempts,
         "duration_s": round(duration, 1),
@@ -141,13 +226,16 @@ async def main_async() -> dict[str, object]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--in-process", action="store_true", help="the sandbox in a thread here")
+    args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("SKILL_CONSOLE_RETRY_BASE", "0.2")
     app = QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        print(json.dumps(loop.run_until_complete(main_async())))
+        print(json.dumps(loop.run_until_complete(main_async(args.in_process))))
 
 
 if __name__ == "__main__":

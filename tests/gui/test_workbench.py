@@ -188,6 +188,22 @@ def test_a_rows_change_repaints_that_row_only(qtbot: Any) -> None:
     model.changed("amzn1.ask.skill.unknown")  # an unknown key is a no-op
 
 
+def test_many_rows_change_in_one_signal_per_run_of_adjacent_rows() -> None:
+    model = WorkbenchModel()
+    skills = [f"amzn1.ask.skill.{n:08d}" for n in range(6)]
+    model.add_skills(skills)
+    spans: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(
+        lambda a, b, _roles=(): spans.append((a.row(), a.column(), b.row(), b.column()))
+    )
+    model.changed_many([skills[4], skills[0], skills[1], "amzn1.ask.skill.unknown", skills[5]])
+    assert spans == [(0, 0, 1, 4), (4, 0, 5, 4)]  # every column of rows 0-1 and 4-5
+    model.remove_skills([skills[0]])  # the rows move up; the lookup follows
+    assert model.row_of(skills[1]) == 0 and model.row_of(skills[0]) is None
+    model.add_skills([skills[0]])
+    assert model.row_of(skills[0]) == 5 and model.skills.index(skills[0]) == 5
+
+
 def paint(state: str, palette: QPalette) -> QColor:
     """The fill the delegate gives a cell of `state` under `palette`."""
     model = WorkbenchModel()
