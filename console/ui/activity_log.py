@@ -214,6 +214,9 @@ class TryCounter:
         self._last.clear()
 
 
+FLUSH_MS = 50  # the longest an attempt waits before the table shows it
+
+
 class ActivityModel(QAbstractTableModel):
     """Attempts as rows; it holds nothing secret because Attempt holds nothing secret."""
 
@@ -405,9 +408,16 @@ class ActivityLog(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("activityLog")
-        self.model = ActivityModel()
+        self._model = ActivityModel()
+        # Attempts wait here for at most FLUSH_MS, then go in together: a batch logs one every
+        # few ms, and each insert scrolled and repainted the whole log (a frame's time each).
+        self._pending: list[tuple[Attempt, AttemptContext | None]] = []
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self.flush)
         self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
+        self.proxy.setSourceModel(self._model)
         self.proxy.setFilterKeyColumn(0)
         self.proxy.setFilterRole(FILTER_ROLE)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -496,16 +506,37 @@ class ActivityLog(QWidget):
         action.triggered.connect(self.copy_rows)
         return action
 
+    @property
+    def model(self) -> ActivityModel:
+        """The log's rows, every attempt logged so far (reading it puts the waiting ones in)."""
+        self.flush()
+        return self._model
+
     def add(self, attempt: Attempt, context: Context | None = None) -> None:
         """Log one attempt; `context` (else the running operation's `attempt_context`) says
-        which question it served. The view follows new rows only while it is at the end."""
+        which question it served. The table shows it within FLUSH_MS, with the others logged
+        meanwhile, in one insert."""
+        known = as_context(context if context is not None else current_context.get())
+        self._pending.append((attempt, known))
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def flush(self) -> None:
+        """Put the waiting attempts in the table, in the order logged. The view follows new
+        rows only while it is at the end."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        self._flush_timer.stop()
         bar = self.table.verticalScrollBar()
         following = bar.value() >= bar.maximum()
-        known = as_context(context if context is not None else current_context.get())
-        if known is not None and self.table.isColumnHidden(ACCOUNT):
+        if self.table.isColumnHidden(ACCOUNT) and any(known for _, known in pending):
             for column in CONTEXT_COLUMNS:
                 self.table.setColumnHidden(column, False)
-        self.model.append(attempt, known)
+        model = self._model
+        model.extend(
+            [Row(attempt, known, model.tries.count(attempt)) for attempt, known in pending]
+        )
         if following:
             self.table.scrollToBottom()
 
@@ -518,6 +549,7 @@ class ActivityLog(QWidget):
 
     def _proxy_rows(self) -> list[int]:
         """The selected rows if any, else every row the filter lets through; table order."""
+        self.flush()
         selected = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return selected or list(range(self.proxy.rowCount()))
 
@@ -535,6 +567,7 @@ class ActivityLog(QWidget):
 
     def scope_text(self) -> str:
         """What Copy/Export take, in words: '12 selected rows' or 'all 240 shown rows'."""
+        self.flush()
         selected = len(self.table.selectionModel().selectedRows())
         if selected:
             return _plural(selected, "selected row")
@@ -560,6 +593,7 @@ class ActivityLog(QWidget):
 
     def _filter_changed(self, text: str) -> None:
         """Filter, then keep the current row in view (else the newest), never a jump."""
+        self.flush()
         self.proxy.setFilterFixedString(text)
         self.table.updateGeometries()  # the scroll range for the new row count, before scrolling
         current = self.table.currentIndex()
@@ -590,6 +624,7 @@ class ActivityLog(QWidget):
 
     def clear(self) -> None:
         """Empty the log; Undo brings the rows back (the last Clear's only)."""
+        self.flush()
         count = self.model.rowCount()
         if not count:
             self.show_message("The log is already empty.")

@@ -52,6 +52,7 @@ def dock(qtbot: Any) -> Iterator[ActivityLog]:
     ):
         dock.add(row)
     dock.show()
+    qtbot.waitUntil(lambda: dock.proxy.rowCount() == 3)  # the table shows them together
     yield dock
 
 
@@ -238,6 +239,7 @@ def test_try_counts_per_request_and_a_lost_answer_is_said_in_full(qtbot: Any) ->
         Attempt("GET", EU + SKILL_PATH, 204, 5.0, 3, "done", at),
     ):
         dock.add(row)
+    qtbot.waitUntil(lambda: dock.proxy.rowCount() == 3)  # shown together within FLUSH_MS
     assert [cell(dock, r, "Try") for r in range(3)] == ["1", "2", "1"]  # EU: its own first try
     assert cell(dock, 1, "Status") == "no answer"
     assert dropped in cell(dock, 1, "Decision")
@@ -260,6 +262,7 @@ def test_exports_name_the_account_operation_skill_and_stage(qtbot: Any, tmp_path
         Attempt("GET", NA + PATH, 204, 9.0, 1, "done", at),
         context=AttemptContext("default", "customer", "customer-status", SKILL, None),
     )
+    dock.flush()  # the table now, not within FLUSH_MS
     assert not dock.table.isColumnHidden(COLUMNS.index("Account"))
     assert cell(dock, 1, "Account") == "support · developer"
     assert cell(dock, 1, "Operation") == "status"
@@ -343,6 +346,23 @@ async def test_a_batch_marks_each_rows_attempts_with_its_own_question(qtbot: Any
     rows = [BatchRow(n, "status", f"skill-{n}", "live", profile=f"p{n}") for n in range(1, 5)]
     run = BatchRun(rows, service_for, concurrency=4, on_start=current_context.set)
     await run.run()
+    dock.flush()  # the table now, not within FLUSH_MS
     named = {(cell(dock, r, "Account"), cell(dock, r, "Skill")) for r in range(4)}
     assert named == {(f"p{n} · developer", f"skill-{n}") for n in range(1, 5)}
     assert current_context.get() is None  # the test's own context is untouched
+
+
+def test_attempts_logged_together_go_in_with_one_insert_in_order(qtbot: Any) -> None:
+    dock = ActivityLog()
+    qtbot.addWidget(dock)
+    inserts: list[tuple[int, int]] = []
+    dock.proxy.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
+    for n, status in enumerate((503, 503, 204), start=1):
+        dock.add(attempt(NA, status, n, "retry in 0.1 s" if status == 503 else "done"))
+    assert dock.proxy.rowCount() == 0  # waiting: a batch logs an attempt every few ms
+    qtbot.waitUntil(lambda: dock.proxy.rowCount() == 3)
+    assert inserts == [(0, 2)]  # one insert (one repaint), not three
+    assert [cell(dock, r, "Try") for r in range(3)] == ["1", "2", "3"]  # counted in order
+    dock.add(attempt(EU, 204, 4, "done"))
+    assert dock.model.rowCount() == 4  # reading the model puts the waiting ones in at once
+    assert inserts == [(0, 2), (3, 3)]
