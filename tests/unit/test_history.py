@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from console.config import history_retention_days
-from console.services.history import History, HistoryEntry, now_iso
+from console.services.history import CHECKPOINT_ROWS, History, HistoryEntry, now_iso
 
 
 def entry(n: int = 0, **over: object) -> HistoryEntry:
@@ -62,7 +64,7 @@ def test_two_processes_writing_at_once_both_succeed(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        from console.services.history import History, HistoryEntry, now_iso
+        from console.services.history import CHECKPOINT_ROWS, History, HistoryEntry, now_iso
         h = History({str(path)!r})
         assert h.enabled, h.notice
         for n in range(150):
@@ -145,3 +147,33 @@ def test_the_retention_setting_is_read_from_settings_toml(tmp_path: Path) -> Non
     assert history_retention_days(settings) == 0
     settings.write_text("[other]\nx = 1\n")
     assert history_retention_days(settings) is None
+
+
+def test_the_log_is_checkpointed_on_a_worker_thread_not_in_a_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    history = History(path)
+    assert history._db is not None
+    assert history._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    threads: list[threading.Thread] = []
+    checkpoint = History._checkpoint
+
+    def spy(self: History) -> None:
+        threads.append(threading.current_thread())
+        checkpoint(self)
+
+    monkeypatch.setattr(History, "_checkpoint", spy)
+
+    async def rows_land() -> None:  # one row per turn of the loop, as a batch's answers do
+        for n in range(CHECKPOINT_ROWS):
+            history.record(entry(n))
+            await asyncio.sleep(0)
+
+    asyncio.run(rows_land())
+    history.close()  # waits for the checkpoint; closing the last connection copies the rest
+    assert threads and threading.main_thread() not in threads
+    assert not Path(f"{path}-wal").exists()
+    reader = History(path)
+    assert len(reader.query(limit=None)) == CHECKPOINT_ROWS
+    reader.close()
