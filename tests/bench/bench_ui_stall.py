@@ -35,7 +35,7 @@ import qasync
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from console.app import _load_service_modules, sandbox_backend, start_sandbox
+from console.app import _load_service_modules, add_views, sandbox_backend, start_sandbox
 from console.ui.main_window import MainWindow
 
 SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
@@ -191,6 +191,7 @@ async def main_async(in_process: bool) -> dict[str, object]:
         sandbox = await asyncio.to_thread(SandboxProcess)
     backend = sandbox_backend(sandbox)
     window.set_backend(backend)
+    add_views(window, None)  # the History tab as the app has it (it reads after each batch)
     probe = Probe()
     started = time.perf_counter()
     try:
