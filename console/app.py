@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from console.ui.source_cache import stop_source_caching
+
+    stop_source_caching()  # before the window's modules: each would leave its source behind
     from console.ui.main_window import MainWindow
 
     existing = QApplication.instance()
@@ -90,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import qasync
 
     loop = qasync.QEventLoop(app)
+    loop.set_default_executor(worker_threads())
     asyncio.set_event_loop(loop)
     with loop:
         try:
@@ -102,6 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"skill-console: {one_line(error)}", file=sys.stderr)
             code = 1
     return code
+
+
+def worker_threads() -> Any:
+    """The executor behind asyncio.to_thread: threads start when work needs them (qasync's
+    default starts ten at once, ~1 MiB of memory each at idle, for a rare keychain read)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="console-worker")
 
 
 def settings_path() -> str:
