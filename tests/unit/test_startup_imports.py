@@ -33,3 +33,30 @@ def test_the_window_module_leaves_the_service_stack_for_later() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == []
+
+
+def test_the_complete_window_creates_no_qstyle_enums() -> None:
+    """QStyle's enums (~5 ms) wait for the first state cell's paint: the activity log and the
+    workbench model, built for the complete window, create none of them."""
+    probe = """
+import enum, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+created = []
+original = enum.EnumType._create_
+def record(cls, name, *args, **kwargs):
+    created.append(name)
+    return original(cls, name, *args, **kwargs)
+enum.EnumType._create_ = record
+from PySide6.QtWidgets import QApplication, QTableView
+app = QApplication([])
+from console.ui.activity_log import ActivityLog
+from console.ui.workbench_model import StateDelegate, WorkbenchModel
+log, table = ActivityLog(), QTableView()
+table.setModel(WorkbenchModel(table))
+table.setItemDelegate(StateDelegate(table))
+print(" ".join(n for n in ("PixelMetric", "ControlElement", "StyleHint") if n in created))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == []
