@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.endpoint_results: dict[str, BatchResult] = {}  # …and the answer (case summary)
         self.confirm_box: QWidget | None = None
         self.dialog: QWidget | None = None
-        self._login: LoginPane | None = None  # folded at first paint: built by finish_start
+        self._login: LoginPane | None = None  # folded until opened: see `login`
         self.detail = DetailPane()
         self._build_actions()
         self._build_layout()
@@ -440,7 +440,8 @@ class MainWindow(QMainWindow):
 
         for action, shortcut in self._shortcuts:
             action.setShortcut(QKeySequence(shortcut))
-        self.login.finish_start()
+        if self._login is not None:  # else built when first opened (folded until then)
+            self._login.finish_start()
         self.detail.finish_start()
         self.who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -497,8 +498,8 @@ class MainWindow(QMainWindow):
 
     @property
     def login(self) -> LoginPane:
-        """The login pane (made on first use, by finish_start at the latest: the first frame
-        shows it folded, so it need not exist yet)."""
+        """The login pane, made when first opened or used: until then it is folded (a first
+        start with nobody signed in opens it once the backend is there)."""
         if self._login is None:
             from console.ui.login_pane import LoginPane
 
@@ -515,6 +516,8 @@ class MainWindow(QMainWindow):
             login.login_button.clicked.connect(lambda: self.sign_in.setChecked(True))
             login.set_backend(self.backend, self._profiles(self.backend), fixed=self.sandbox)
             login.set_outside_busy(self.busy or self.fetching)
+            if self._started:
+                login.finish_start()
         return self._login
 
     @property
