@@ -60,3 +60,24 @@ print(" ".join(n for n in ("PixelMetric", "ControlElement", "StyleHint") if n in
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == []
+
+
+def test_the_window_icon_needs_no_svg_module() -> None:
+    """The icon comes from PNGs: Qt's SVG module (~0.8 MiB resident) stays unloaded."""
+    if not sys.platform.startswith("linux"):
+        return  # /proc/self/maps is how we look; the packaging is the same elsewhere
+    probe = """
+import os
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+from console.ui.about import set_window_icon
+app = QApplication([])
+set_window_icon(app)
+sizes = app.windowIcon().availableSizes()
+maps = open("/proc/self/maps").read()
+print(len(sizes), "Qt6Svg" in maps or "qsvgicon" in maps)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["4", "False"]
