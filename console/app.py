@@ -247,13 +247,28 @@ async def start_sandbox() -> Any:
 def add_views(window: Any, sandbox: Any) -> Any:
     """History (and in sandbox mode the Sandbox panel) as tabs beside the workbench; returns
     the panel (it owns an HTTP client to close) or None."""
-    from console.ui.history_view import HistoryView
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-    history = HistoryView(window.history)
-    window.history_view = history
-    history.rerun_requested.connect(window.run_rows)
-    window.answers_landed.connect(history.notify_changed)
-    window.add_view("History", history, "Ctrl+2")
+    # The History view is built when its tab is first opened (~0.8 MiB and its table's work
+    # otherwise spent at every start); until then the tab holds an empty page for it.
+    page = QWidget()
+    QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+
+    def build_history(index: int) -> None:
+        if window.views.widget(index) is not page or window.history_view is not None:
+            return
+        from console.ui.history_view import HistoryView
+
+        history = HistoryView(window.history)
+        window.history_view = history
+        history.rerun_requested.connect(window.run_rows)
+        window.answers_landed.connect(history.notify_changed)
+        layout = page.layout()
+        assert layout is not None
+        layout.addWidget(history)
+
+    window.views.currentChanged.connect(build_history)
+    window.add_view("History", page, "Ctrl+2")
     notice = window.history.notice if window.history is not None else None
     if notice:  # moved aside, or off because the data directory cannot be written: say so once
         window.show_message(f"History: {notice}", error=True)
