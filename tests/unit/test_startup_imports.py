@@ -81,3 +81,12 @@ print(len(sizes), "Qt6Svg" in maps or "qsvgicon" in maps)
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == ["4", "False"]
+
+
+def test_the_service_stack_leaves_the_browser_module_until_a_login() -> None:
+    """`webbrowser` (~0.3 MiB) loads when a login opens the browser, not with the backend."""
+    probe = "import sys, console.ui.backend; print('webbrowser' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["False"]
