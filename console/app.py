@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from console.ui.source_cache import stop_source_caching
+
+    stop_source_caching()  # before the window's modules: each would leave its source behind
     from console.ui.main_window import MainWindow
 
     existing = QApplication.instance()
@@ -90,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import qasync
 
     loop = qasync.QEventLoop(app)
+    loop.set_default_executor(worker_threads())
     asyncio.set_event_loop(loop)
     with loop:
         try:
@@ -102,6 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"skill-console: {one_line(error)}", file=sys.stderr)
             code = 1
     return code
+
+
+def worker_threads() -> Any:
+    """The executor behind asyncio.to_thread: threads start when work needs them (qasync's
+    default starts ten at once, ~1 MiB of memory each at idle, for a rare keychain read)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="console-worker")
 
 
 def settings_path() -> str:
@@ -235,13 +247,28 @@ async def start_sandbox() -> Any:
 def add_views(window: Any, sandbox: Any) -> Any:
     """History (and in sandbox mode the Sandbox panel) as tabs beside the workbench; returns
     the panel (it owns an HTTP client to close) or None."""
-    from console.ui.history_view import HistoryView
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-    history = HistoryView(window.history)
-    window.history_view = history
-    history.rerun_requested.connect(window.run_rows)
-    window.answers_landed.connect(history.notify_changed)
-    window.add_view("History", history, "Ctrl+2")
+    # The History view is built when its tab is first opened (~0.8 MiB and its table's work
+    # otherwise spent at every start); until then the tab holds an empty page for it.
+    page = QWidget()
+    QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+
+    def build_history(index: int) -> None:
+        if window.views.widget(index) is not page or window.history_view is not None:
+            return
+        from console.ui.history_view import HistoryView
+
+        history = HistoryView(window.history)
+        window.history_view = history
+        history.rerun_requested.connect(window.run_rows)
+        window.answers_landed.connect(history.notify_changed)
+        layout = page.layout()
+        assert layout is not None
+        layout.addWidget(history)
+
+    window.views.currentChanged.connect(build_history)
+    window.add_view("History", page, "Ctrl+2")
     notice = window.history.notice if window.history is not None else None
     if notice:  # moved aside, or off because the data directory cannot be written: say so once
         window.show_message(f"History: {notice}", error=True)

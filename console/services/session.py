@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-import webbrowser
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -220,7 +219,7 @@ async def login(
         scopes_for(kind),
         port=chosen,
         timeout=wait_seconds,
-        open_browser=open_browser or webbrowser.open,
+        open_browser=open_browser,  # None: the system browser
     )
     await flow.start()
     try:

@@ -44,7 +44,6 @@ from console.ui.cells import (
     region_words,
 )
 from console.ui.detail_pane import DetailPane
-from console.ui.login_pane import LoginPane
 from console.ui.palette import ERROR, fill, tint
 
 if TYPE_CHECKING:  # asyncio, the API models and the service stack load after the first paint
@@ -59,6 +58,7 @@ if TYPE_CHECKING:  # asyncio, the API models and the service stack load after th
     from console.ui.activity_log import ActivityLog
     from console.ui.backend import Backend
     from console.ui.history_view import HistoryView
+    from console.ui.login_pane import LoginPane
     from console.ui.workbench_model import WorkbenchModel
 
 LOG_HEIGHT = 150  # the log's first height: the workbench keeps room above it at 1280×720
@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.endpoint_results: dict[str, BatchResult] = {}  # …and the answer (case summary)
         self.confirm_box: QWidget | None = None
         self.dialog: QWidget | None = None
-        self.login = LoginPane()
+        self._login: LoginPane | None = None  # folded until opened: see `login`
         self.detail = DetailPane()
         self._build_actions()
         self._build_layout()
@@ -359,14 +359,11 @@ class MainWindow(QMainWindow):
         self.views = QTabWidget()
         self.views.setDocumentMode(True)
         self.views.addTab(self.splitter, "Workbench")
-        # The login pane is a side pane left of the views, folded until asked for (or while
-        # nobody is signed in): opening it takes width, never the actions' height.
-        self.login.setFixedWidth(LOGIN_WIDTH)
-        self.login.hide()
-        middle = QHBoxLayout()
-        middle.addWidget(self.login)
-        middle.addWidget(self.views, 1)
-        outer.addLayout(middle, 1)
+        # The login pane (see `login`) goes left of the views, folded until asked for (or
+        # while nobody is signed in): opening it takes width, never the actions' height.
+        self.middle = QHBoxLayout()
+        self.middle.addWidget(self.views, 1)
+        outer.addLayout(self.middle, 1)
         self.log_room = QWidget()  # where the log dock goes: nothing moves when it comes
         self.log_room.setFixedHeight(LOG_HEIGHT)
         outer.addWidget(self.log_room)
@@ -409,15 +406,9 @@ class MainWindow(QMainWindow):
             self.setTabOrder(first, second)
 
     def _wire(self) -> None:
-        self.login.logged_in.connect(self._logged_in)
-        self.login.logged_out.connect(lambda: self.reload_accounts(None))
-        self.login.profile_changed.connect(self.switch_profile)
-        self.login.busy_changed.connect(lambda _: self._refresh_enabled())
-        # a sign-in shows its waiting state and fallbacks, however it was started
-        self.login.login_button.clicked.connect(lambda: self.sign_in.setChecked(True))
         self.account.currentIndexChanged.connect(lambda _: self._account_changed())
-        self.sign_in.toggled.connect(self.login.setVisible)
-        self.log_out.clicked.connect(self.login.start_logout)
+        self.sign_in.toggled.connect(lambda shown: self.login.setVisible(shown))
+        self.log_out.clicked.connect(lambda: self.login.start_logout())
         self.add_ids.returnPressed.connect(self.add_typed)
         self.add_button.clicked.connect(self.add_typed)
         self.import_button.clicked.connect(self.ask_import)
@@ -449,7 +440,8 @@ class MainWindow(QMainWindow):
 
         for action, shortcut in self._shortcuts:
             action.setShortcut(QKeySequence(shortcut))
-        self.login.finish_start()
+        if self._login is not None:  # else built when first opened (folded until then)
+            self._login.finish_start()
         self.detail.finish_start()
         self.who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -503,6 +495,30 @@ class MainWindow(QMainWindow):
         widths = [130, 200, 160, 160, 80] if self.model.owner else [120, 180, 140, 90, 110, 70]
         for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
+
+    @property
+    def login(self) -> LoginPane:
+        """The login pane, made when first opened or used: until then it is folded (a first
+        start with nobody signed in opens it once the backend is there)."""
+        if self._login is None:
+            from console.ui.login_pane import LoginPane
+
+            login = self._login = LoginPane()
+            login.setFixedWidth(LOGIN_WIDTH)
+            login.hide()  # not a top-level window for a moment
+            self.middle.insertWidget(0, login)
+            login.setVisible(self.sign_in.isChecked())
+            login.logged_in.connect(self._logged_in)
+            login.logged_out.connect(lambda: self.reload_accounts(None))
+            login.profile_changed.connect(self.switch_profile)
+            login.busy_changed.connect(lambda _: self._refresh_enabled())
+            # a sign-in shows its waiting state and fallbacks, however it was started
+            login.login_button.clicked.connect(lambda: self.sign_in.setChecked(True))
+            login.set_backend(self.backend, self._profiles(self.backend), fixed=self.sandbox)
+            login.set_outside_busy(self.busy or self.fetching)
+            if self._started:
+                login.finish_start()
+        return self._login
 
     @property
     def model(self) -> WorkbenchModel:
@@ -614,7 +630,8 @@ class MainWindow(QMainWindow):
             )
             self.reload_accounts(str(self.settings.value("lastAccount", "")))
             self._load_logins(backend)
-        self.login.set_backend(backend, self._profiles(backend), fixed=self.sandbox)
+        if self._login is not None:  # else it reads the backend when it is made
+            self._login.set_backend(backend, self._profiles(backend), fixed=self.sandbox)
         if self.history_view is not None:  # another profile's backend keeps its own history
             self.history_view.set_history(self.history)
         self._account_changed()
@@ -631,7 +648,8 @@ class MainWindow(QMainWindow):
         """A refresh or a revocation changed what is stored (e.g. LWA ended a login)."""
         before = self.current_account()
         self.reload_accounts(None)
-        self.login.refresh()
+        if self._login is not None:
+            self._login.refresh()
         after = self.current_account()
         if before is not None and (after is None or after.name != before.name):
             self.show_message(
@@ -657,7 +675,8 @@ class MainWindow(QMainWindow):
             await backend.reload_logins()
             if backend is self.backend:
                 self.reload_accounts(str(self.settings.value("lastAccount", "")))
-                self.login.refresh()
+                if self._login is not None:
+                    self._login.refresh()
 
         self.logins_task = asyncio.ensure_future(load())
 
@@ -1012,8 +1031,10 @@ class MainWindow(QMainWindow):
         self.pin_button.setEnabled(single)
         self.remove_button.setEnabled(selected)
         self.log_out.setEnabled(bool(self.backend and self.backend.logins()) and not self.busy)
-        self.cancel_action.setEnabled(self.busy or self.fetching or self.login.busy)
-        self.login.set_outside_busy(self.busy or self.fetching)
+        signing_in = self._login is not None and self._login.busy
+        self.cancel_action.setEnabled(self.busy or self.fetching or signing_in)
+        if self._login is not None:
+            self._login.set_outside_busy(self.busy or self.fetching)
 
     def cancel(self) -> None:
         """Esc: whatever runs — the batch, links, a code fetch, or a sign-in."""
@@ -1024,8 +1045,8 @@ class MainWindow(QMainWindow):
         if self.fetching:
             assert self.fetch_task is not None
             self.fetch_task.cancel()
-        if self.login.busy:
-            self.login.cancel_login()
+        if self._login is not None and self._login.busy:
+            self._login.cancel_login()
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -1509,7 +1530,8 @@ class MainWindow(QMainWindow):
         import asyncio
 
         self.cancel()
-        tasks = [self.batch_task, self.login.task, self.swap_task, self.fetch_task]
+        login_task = self._login.task if self._login is not None else None
+        tasks = [self.batch_task, login_task, self.swap_task, self.fetch_task]
         tasks += [self.logins_task, *self.row_tasks.values()]
         pending = [t for t in tasks if t is not None and not t.done()]
         for task in pending:

@@ -9,13 +9,17 @@ returned through `STATE_ROLE`; the delegate picks colours from the palette at pa
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QStyledItemDelegate, QWidget
 
 from console.ui.cells import CUSTOMER_STAGE, LOOKS, STAGES, Cell, CellKey, link_words, region_words
+
+if TYPE_CHECKING:  # QStyle's many enums take ~5 ms to create: at the first state cell's paint
+    from PySide6.QtGui import QPainter
+    from PySide6.QtWidgets import QStyleOptionViewItem
 
 STATE_ROLE = 0x0100 + 1  # Qt.UserRole + 1: the cell's semantic state
 KEY_ROLE = 0x0100 + 2  # the cell's CellKey (works through proxies)
@@ -216,6 +220,8 @@ class StateDelegate(QStyledItemDelegate):
         if not isinstance(state, str):
             super().paint(painter, option, index)
             return
+        from PySide6.QtWidgets import QStyle  # not at import: the complete window needs none
+
         text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         _words, symbol, hue = LOOKS.get(state, LOOKS["unknown"])
         palette = option.palette
@@ -251,7 +257,7 @@ class StateDelegate(QStyledItemDelegate):
         painter.restore()
 
     def _draw_bar(self, painter: QPainter, option: QStyleOptionViewItem, rect: Any) -> None:
-        from PySide6.QtWidgets import QApplication, QStyleOptionProgressBar
+        from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionProgressBar
 
         bar = QStyleOptionProgressBar()
         bar.rect = rect.adjusted(4, rect.height() - 6, -4, -1)

@@ -1,11 +1,15 @@
 """Benchmark: idle memory (RSS) of the workbench vs a floor process.
 
     QT_QPA_PLATFORM=offscreen uv run python -m tests.bench.bench_ui_memory [--runs 3]
+        [--no-bytecode] [--sandbox]
 
 The floor shows a bare QMainWindow with the declared libraries loaded (PySide6, httpx, qasync,
 keyring, a TLS context) and idles on a qasync loop. The app is `skill-console` without the
 sandbox (a fresh HOME: no logins, no sandbox server in the process), left idle once its window
 is complete. Both are sampled from /proc after SETTLE seconds; one JSON line, ratio target ≤ 1.2.
+Bytecode is cached as an installed app has it (tests/bench/bytecode.py): a first, untimed round
+writes it. `--sandbox` also samples `skill-console --sandbox` (the in-process Starlette/uvicorn
+sandbox is weight the floor does not carry, so it is reported beside the target, not in it).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from tests.bench.bytecode import bench_env, mode
 
 SETTLE = 4.0
 FLOOR = """
@@ -56,9 +62,12 @@ def idle_rss(cmd: list[str], env: dict[str, str]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-bytecode", action="store_true", help="compile at every start")
+    parser.add_argument("--sandbox", action="store_true", help="also sample --sandbox")
     args = parser.parse_args()
+    bytecode = not args.no_bytecode
     home = tempfile.mkdtemp()
-    env = dict(
+    base = dict(
         os.environ,
         QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
         HOME=home,
@@ -66,23 +75,33 @@ def main() -> None:
         XDG_DATA_HOME=str(Path(home) / ".local/share"),
         PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
     )
-    floor, app = [], []
-    for _ in range(args.runs):
-        floor.append(idle_rss([sys.executable, "-c", FLOOR], env))
-        app.append(idle_rss([sys.executable, "-m", "console.app"], env))
-    floor_mib, app_mib = statistics.median(floor) / 1024, statistics.median(app) / 1024
-    print(
-        json.dumps(
-            {
-                "bench": "ui_memory",
-                "runs": args.runs,
-                "floor_rss_mib": round(floor_mib, 1),
-                "skill_console_rss_mib": round(app_mib, 1),
-                "ratio": round(app_mib / floor_mib, 3),
-                "target_ratio": 1.2,
-            }
-        )
-    )
+    env = bench_env(base, bytecode=bytecode)
+    commands = {
+        "floor": [sys.executable, "-c", FLOOR],
+        "app": [sys.executable, "-m", "console.app"],
+    }
+    if args.sandbox:
+        commands["sandbox"] = [*commands["app"], "--sandbox"]
+    samples: dict[str, list[int]] = {name: [] for name in commands}
+    for round_ in range(args.runs + bytecode):  # with bytecode: round 0 writes it, unsampled
+        for name, cmd in commands.items():
+            rss = idle_rss(cmd, env)
+            if round_ or not bytecode:
+                samples[name].append(rss)
+    mib = {name: statistics.median(values) / 1024 for name, values in samples.items()}
+    figures = {
+        "bench": "ui_memory",
+        "runs": args.runs,
+        "bytecode": mode(bytecode),
+        "floor_rss_mib": round(mib["floor"], 1),
+        "skill_console_rss_mib": round(mib["app"], 1),
+        "ratio": round(mib["app"] / mib["floor"], 3),
+        "target_ratio": 1.2,
+    }
+    if args.sandbox:
+        figures["sandbox_mode_rss_mib"] = round(mib["sandbox"], 1)
+        figures["sandbox_mode_ratio"] = round(mib["sandbox"] / mib["floor"], 3)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

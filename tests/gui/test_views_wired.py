@@ -28,12 +28,15 @@ async def test_history_and_sandbox_are_tabs_and_history_reruns_on_the_workbench(
     try:
         titles = [window.views.tabText(i) for i in range(window.views.count())]
         assert titles == ["Workbench", "History", "Sandbox"]
+        assert window.history_view is None  # built when first opened
+        window.views.setCurrentIndex(titles.index("History"))  # the user opens History
         view = window.history_view
         assert view is not None
 
         select(window, SKILL_TRIVIA, SKILL_WEATHER)
         await run(window, window.check_action.trigger)
-        window.views.setCurrentWidget(view)  # the user opens History
+        window.views.setCurrentIndex(0)
+        window.views.setCurrentIndex(titles.index("History"))  # and opens it again
         await view.wait_idle()
         await until(lambda: {e.skill_id for e in view.shown_entries()} >= {SKILL_TRIVIA})
 

@@ -33,3 +33,60 @@ def test_the_window_module_leaves_the_service_stack_for_later() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == []
+
+
+def test_the_complete_window_creates_no_qstyle_enums() -> None:
+    """QStyle's enums (~5 ms) wait for the first state cell's paint: the activity log and the
+    workbench model, built for the complete window, create none of them."""
+    probe = """
+import enum, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+created = []
+original = enum.EnumType._create_
+def record(cls, name, *args, **kwargs):
+    created.append(name)
+    return original(cls, name, *args, **kwargs)
+enum.EnumType._create_ = record
+from PySide6.QtWidgets import QApplication, QTableView
+app = QApplication([])
+from console.ui.activity_log import ActivityLog
+from console.ui.workbench_model import StateDelegate, WorkbenchModel
+log, table = ActivityLog(), QTableView()
+table.setModel(WorkbenchModel(table))
+table.setItemDelegate(StateDelegate(table))
+print(" ".join(n for n in ("PixelMetric", "ControlElement", "StyleHint") if n in created))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == []
+
+
+def test_the_window_icon_needs_no_svg_module() -> None:
+    """The icon comes from PNGs: Qt's SVG module (~0.8 MiB resident) stays unloaded."""
+    if not sys.platform.startswith("linux"):
+        return  # /proc/self/maps is how we look; the packaging is the same elsewhere
+    probe = """
+import os
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication
+from console.ui.about import set_window_icon
+app = QApplication([])
+set_window_icon(app)
+sizes = app.windowIcon().availableSizes()
+maps = open("/proc/self/maps").read()
+print(len(sizes), "Qt6Svg" in maps or "qsvgicon" in maps)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["4", "False"]
+
+
+def test_the_service_stack_leaves_the_browser_module_until_a_login() -> None:
+    """`webbrowser` (~0.3 MiB) loads when a login opens the browser, not with the backend."""
+    probe = "import sys, console.ui.backend; print('webbrowser' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["False"]
