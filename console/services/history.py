@@ -58,7 +58,7 @@ current_batch: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "current_batch", default=None
 )
 
-_COLUMNS = (
+COLUMNS = (  # the database's columns, in its order (the window's exports use them too)
     "at",
     "profile",
     "kind",
@@ -78,15 +78,15 @@ _COLUMNS = (
 )
 
 _INSERT = (
-    f"INSERT INTO actions ({', '.join(_COLUMNS)}) "  # noqa: S608 (fixed names)
-    f"VALUES ({', '.join('?' for _ in _COLUMNS)})"
+    f"INSERT INTO actions ({', '.join(COLUMNS)}) "  # noqa: S608 (fixed names)
+    f"VALUES ({', '.join('?' for _ in COLUMNS)})"
 )
-_MESSAGE = _COLUMNS.index("message")
+_MESSAGE = COLUMNS.index("message")
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    {", ".join(f"{name} {'INTEGER' if name == 'attempts' else 'TEXT'}" for name in _COLUMNS)}
+    {", ".join(f"{name} {'INTEGER' if name == 'attempts' else 'TEXT'}" for name in COLUMNS)}
 );
 CREATE INDEX IF NOT EXISTS actions_at ON actions (at);
 CREATE INDEX IF NOT EXISTS actions_skill ON actions (skill_id, at);
@@ -219,7 +219,7 @@ class History:
         loop, at once. A failure turns history off (said once), never raises."""
         if self._db is None:
             return
-        values = [getattr(entry, name) for name in _COLUMNS]
+        values = [getattr(entry, name) for name in COLUMNS]
         values[_MESSAGE] = redact(entry.message) if entry.message else None
         self._pending.append(values)
         try:
@@ -319,7 +319,7 @@ class History:
         if kind is not None:
             where.append("kind = ?")
             args.append(kind)
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM actions"  # noqa: S608 (fixed names)
+        sql = f"SELECT {', '.join(COLUMNS)} FROM actions"  # noqa: S608 (fixed names)
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY at DESC, id DESC"
@@ -332,7 +332,7 @@ class History:
         except sqlite3.Error as exc:
             self.notice = f"The history could not be read ({_reason(exc)})."
             return []
-        return [HistoryEntry(**dict(zip(_COLUMNS, row, strict=True))) for row in rows]
+        return [HistoryEntry(**dict(zip(COLUMNS, row, strict=True))) for row in rows]
 
     def close(self) -> None:
         """Commit what is pending and close the file."""

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from console.api.redact import redact
 from console.services.batch import OPERATIONS, BatchRow
+from console.services.history import COLUMNS as STORED
 from console.services.history import History, HistoryEntry
 from console.services.history_search import HistoryFilter, search
 from console.ui.activity_log import FILTERS, export_format, write_atomically
@@ -65,24 +66,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Request ID", "request_id"),
     ("Batch ID", "batch_id"),
 )
-EXPORT_FIELDS = (
-    "at",
-    "profile",
-    "kind",
-    "operation",
-    "skill_id",
-    "stage",
-    "endpoint",
-    "region",
-    "outcome",
-    "state",
-    "account_link",
-    "error_kind",
-    "message",
-    "request_id",
-    "attempts",
-    "batch_id",
-)
+EXPORT_FIELDS = STORED  # an export carries what the database keeps, in its order
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1  # the HistoryEntry behind a row
 OUTCOMES = (("Any outcome", None), ("ok", "ok"), ("failed", "failed"), ("cancelled", "cancelled"))
 DEBOUNCE_MS = 250  # typing in a filter box reads once, after a pause
