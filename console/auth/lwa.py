@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from enum import StrEnum
@@ -31,6 +35,7 @@ DEVELOPER_SCOPES = ("alexa::ask:skills:readwrite", "alexa::ask:skills:test")
 CUSTOMER_SCOPES = ("alexa::skills:account_linking",)
 DEFAULT_TIMEOUT = 300.0  # an authorization code lives five minutes
 BROWSER_GRACE = 2.0  # seconds to learn whether a browser could be opened
+OPENER_GRACE = 1.5  # within BROWSER_GRACE: xdg-open returns once the browser has the URL
 
 
 class LoginKind(StrEnum):
@@ -44,10 +49,45 @@ def scopes_for(kind: LoginKind) -> tuple[str, ...]:
 
 def system_browser(url: str) -> bool:
     """The desktop's browser; `webbrowser` loads on a login's first use (~0.3 MiB otherwise
-    resident in every window that never signs in)."""
+    resident in every window that never signs in). Runs in `LoginFlow`'s thread: it may block."""
+    opener = desktop_opener()
+    if opener is not None:
+        return run_opener([*opener, url])
     import webbrowser
 
     return webbrowser.open(url)
+
+
+def desktop_opener() -> list[str] | None:
+    """`xdg-open` (or `gio open`) in a graphical Linux session without a $BROWSER choice."""
+    if not sys.platform.startswith("linux") or os.environ.get("BROWSER"):
+        return None  # elsewhere, and for a chosen browser, `webbrowser` knows best
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return None  # no desktop: `webbrowser` may find a text-mode browser for the terminal
+    if found := shutil.which("xdg-open"):
+        return [found]
+    if found := shutil.which("gio"):
+        return [found, "open"]
+    return None
+
+
+def run_opener(command: list[str], grace: float = OPENER_GRACE) -> bool:
+    """Whether the opener handed the URL over: `webbrowser` reports success once xdg-open
+    starts, though it then fails (exit 3/4) with no browser and prints the URL on stderr."""
+    try:
+        process = subprocess.Popen(  # noqa: S603 - our own command line, no shell
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,  # the URL (with its PKCE challenge) never reaches a log
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C in our terminal must not close the browser
+        )
+    except OSError:
+        return False
+    try:
+        return process.wait(timeout=grace) == 0
+    except subprocess.TimeoutExpired:
+        return True  # still busy handing over (it normally returns at once): assume it will
 
 
 class LoginFlow:

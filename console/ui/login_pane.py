@@ -232,8 +232,8 @@ class LoginPane(QGroupBox):
                 "address the browser ends on."
             )
         elif flow.browser_opened:
-            # The desktop's opener says "done" even when no browser exists (item 11): we
-            # cannot know, so say what to do if nothing appeared.
+            # The opener handed the URL over (a failing xdg-open is reported as not opened);
+            # a browser may still not show, so say what to do if nothing appeared.
             text = (
                 "The sign-in page was handed to your browser: finish signing in there "
                 "(5 minutes). No browser window? Copy the URL below into one, or paste the "
