@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import os
 import re
 import secrets
+import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -114,3 +117,18 @@ def scripted_browser(
         return True
 
     return opener, answers
+
+
+def fake_xdg_open(tmp_path: Path, monkeypatch: Any, exit_code: int) -> Path:
+    """An `xdg-open` first on PATH that, like the real one without a browser, prints the URL."""
+    script = tmp_path / "xdg-open"
+    script.write_text(
+        f"#!/bin/sh\necho \"xdg-open: no method available for opening '$1'\" >&2\n"
+        f'echo "$1" > "{tmp_path}/handed"\nexit {exit_code}\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.delenv("BROWSER", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    return tmp_path / "handed"

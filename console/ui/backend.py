@@ -193,20 +193,20 @@ class Backend:
         region = region_of(endpoint, self.settings(account).endpoints)
         return region.value.upper() if region else None
 
-    def places(self, account: str) -> dict[str, str]:
+    def places(self, account: str = "") -> dict[str, str]:
         """Addresses in words for messages ("NA endpoint", "Login with Amazon"), keyed by the
-        base URL and by scheme://host."""
+        base URL and by scheme://host; no account: the login profile's."""
         from urllib.parse import urlsplit
+
+        from console.config import lwa_settings
 
         words: dict[str, str] = {}
         named = [
             (url, f"{region.value.upper()} endpoint")
             for region, url in self.settings(account).endpoints.items()
         ]
-        env = self._env(account)
-        for var in ("SKILL_CONSOLE_LWA_TOKEN_URL", "SKILL_CONSOLE_LWA_AUTHORIZE_URL"):
-            if env.get(var):
-                named.append((env[var], "Login with Amazon"))
+        lwa = lwa_settings(self._env(account))  # Amazon's own addresses when none is set
+        named += [(lwa.token_url, "Login with Amazon"), (lwa.authorize_url, "Login with Amazon")]
         if self.partner_authorize_url:
             named.append((self.partner_authorize_url, "the test partner"))
         for url, word in named:

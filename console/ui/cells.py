@@ -88,7 +88,9 @@ def name_hosts(text: str, places: dict[str, str]) -> str:
         host = base.split("://", 1)[-1]
         if "/" in host:
             continue  # the scheme://host keys cover these
-        text = text.replace(base, word).replace(host, word)
+        # A URL's path goes with its host ("Login with Amazon", not "…/auth/o2/revoke").
+        with_path = re.escape(base) + r"(?:/[^\s;,()]*[^\s;,().])?"
+        text = re.sub(with_path, word, text).replace(host, word)
     return text
 
 

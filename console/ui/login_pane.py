@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.api.errors import ConsoleError
+from console.ui.cells import name_hosts
 from console.ui.palette import ERROR, tint
 
 if TYPE_CHECKING:
@@ -198,7 +199,7 @@ class LoginPane(QGroupBox):
             return
         import asyncio
 
-        self.error.clear()
+        self._say_error("")
         self.task = asyncio.ensure_future(self._login(str(self.kind.currentData())))
         self.refresh()
 
@@ -210,7 +211,7 @@ class LoginPane(QGroupBox):
         except asyncio.CancelledError:
             self.error.setText("Login cancelled.")
         except ConsoleError as error:
-            self.error.setText(f"{error.message}. {error.hint}")
+            self._say_error(f"{error.message}. {error.hint}")
         except Exception as error:  # a bug must not leave the pane stuck waiting
             self.error.setText(f"Login failed unexpectedly ({type(error).__name__}).")
         else:
@@ -251,13 +252,25 @@ class LoginPane(QGroupBox):
         try:
             self.flow.submit_redirect(self.paste.text())
         except ConsoleError as error:
-            self.error.setText(f"{error.message}. {error.hint}")  # the pasted text stays
+            self._say_error(f"{error.message}. {error.hint}")  # the pasted text stays
 
     def cancel_login(self) -> None:
         if self.flow is not None:
             self.flow.cancel()
         elif self.task is not None:
             self.task.cancel()
+
+    def _say_error(self, text: str) -> None:
+        """A login problem; addresses by their role ("Login with Amazon"), the raw text for
+        support in the tooltip."""
+        named = text
+        if self.backend is not None:
+            import contextlib
+
+            with contextlib.suppress(ConsoleError):  # unreadable settings: say it raw
+                named = name_hosts(text, self.backend.places())
+        self.error.setText(named)
+        self.error.setToolTip("" if named == text else f"{named}\n\nWith addresses: {text}")
 
     # --- logout and profiles ------------------------------------------------------------------
 
@@ -266,19 +279,19 @@ class LoginPane(QGroupBox):
             return
         import asyncio
 
-        self.error.clear()
+        self._say_error("")
 
         async def go() -> None:
             try:
                 report = await self.backend.logout()
                 if report.not_revoked:
-                    self.error.setText(
+                    self._say_error(
                         "Logged out here, but Amazon could not be asked to revoke the login ("
                         + "; ".join(report.not_revoked)
                         + "). Revoke it in your Amazon account if it may have leaked."
                     )
             except ConsoleError as error:
-                self.error.setText(f"{error.message}. {error.hint}")
+                self._say_error(f"{error.message}. {error.hint}")
             finally:
                 self.task = None
                 self.refresh()

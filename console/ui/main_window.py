@@ -994,7 +994,12 @@ class MainWindow(QMainWindow):
         account = self.current_account()
         if self.backend is None or account is None:
             return {}
-        return self.backend.places(account.name)
+        from console.api.errors import ConsoleError
+
+        try:
+            return self.backend.places(account.name)
+        except ConsoleError:  # settings that cannot be read: the message says so, raw
+            return {}
 
     # --- enabling -----------------------------------------------------------------------------
 
@@ -1449,8 +1454,11 @@ class MainWindow(QMainWindow):
         self.show_message("Copied a case summary of the selected rows (no secrets in it).")
 
     def show_message(self, text: str, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setToolTip(text)
+        """The message line; addresses by their role ("NA endpoint"), the raw text for support
+        in its tooltip."""
+        named = name_hosts(text, self._places())
+        self.message.setText(named)
+        self.message.setToolTip(named if named == text else f"{named}\n\nWith addresses: {text}")
         tint(self.message, ERROR if error else None)
 
     def _show_error(self, name: str, error: ConsoleError) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from console.ui.main_window import MainWindow
-from tests.gui.workbench import cell, run, select
-from tests.sandbox_client import SKILL_TRIVIA, scripted_browser
+from tests.gui.workbench import cell, run, select, until
+from tests.sandbox_client import SKILL_TRIVIA, fake_xdg_open, scripted_browser
 
 
 async def login(window: MainWindow) -> None:
@@ -115,3 +116,29 @@ async def test_a_login_amazon_ended_leaves_the_window(window: MainWindow, sandbo
     await until(lambda: "developer" not in window.login.state.text())
     assert "log in again" in window.message.text().lower()  # whichever came first
     assert all(a.name != "login-developer" for a in window.backend.accounts)  # type: ignore[union-attr]
+
+
+async def test_a_desktop_without_a_browser_is_told_to_open_the_url(
+    window: MainWindow, tmp_path: Path, monkeypatch: Any
+) -> None:
+    fake_xdg_open(tmp_path, monkeypatch, exit_code=3)  # xdg-open found no browser
+    window.backend.open_browser = None  # type: ignore[union-attr]  # the system's opener
+    window.login.login_button.click()
+    await until(lambda: window.login.flow is not None)
+    assert "No browser could be opened" in window.login.waiting_label.text()
+    window.cancel_action.trigger()
+    await until(lambda: not window.login.busy)
+
+
+async def test_a_logout_that_cannot_revoke_names_login_with_amazon(
+    window: MainWindow, sandbox: Any
+) -> None:
+    window.backend.open_browser = scripted_browser("developer")[0]  # type: ignore[union-attr]
+    await login(window)
+    sandbox.add_fault(route="revoke", drop=True, share=1.0)
+    window.login.start_logout()
+    assert window.login.task is not None
+    await window.login.task
+    said = window.login.error.text()
+    assert "Login with Amazon could not be reached" in said and "127.0.0.1" not in said
+    assert "/auth/o2/revoke" in window.login.error.toolTip()  # the address, for support

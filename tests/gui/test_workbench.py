@@ -348,3 +348,32 @@ async def test_a_refused_code_is_spent_and_the_known_state_stays(
     assert refused.state == before and not refused.lost and refused.failed  # item 6
     assert window.detail.partner_code.text() == ""  # it went out: spent, cleared
     assert not window.link_action.isEnabled()  # and Link waits for a new code
+
+
+def window_texts(window: MainWindow, skill: str) -> str:
+    """Everything the window shows about `skill`: message line, row cells and tooltips, detail."""
+    model = window.model
+    row = model.skills.index(skill)
+    cells = [
+        str(model.index(row, column).data(role))
+        for column in range(model.columnCount())
+        for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
+    ]
+    shown_text = [window.message.text(), window.detail.text.toPlainText(), *cells]
+    return "\n".join([*shown_text, window.detail.title.text()])
+
+
+@pytest.mark.parametrize("read_too", [False, True], ids=["read-after", "read-lost-too"])
+async def test_a_lost_answer_names_the_endpoint_and_says_the_change_may_have_happened(
+    window: MainWindow, sandbox: Any, read_too: bool
+) -> None:
+    sandbox.add_fault(route="enable", drop_response=True, share=1.0)
+    if read_too:  # the follow-up read cannot say either: the change may have landed
+        sandbox.add_fault(route="get-enablement", drop=True, share=1.0)
+    select(window, SKILL_TRIVIA)
+    await run(window, window.enable_action.trigger)
+    texts = window_texts(window, SKILL_TRIVIA)
+    print(texts)
+    assert "NA endpoint" in texts and "127.0.0.1" not in texts
+    assert "check the network" not in texts.lower()
+    assert ("may have" in texts) if read_too else ("shows the stage ENABLED" in texts)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
-import sys
 from typing import Any
 
 import pytest
@@ -16,7 +14,13 @@ from console.auth.provider import RefreshingTokenProvider
 from console.auth.token_endpoint import LwaClient, TokenSet
 from console.auth.tokens import TokenStore
 from console.services import session
-from tests.sandbox_client import CLIENT_ID, CLIENT_SECRET, SKILL_TRIVIA, scripted_browser
+from tests.sandbox_client import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SKILL_TRIVIA,
+    fake_xdg_open,
+    scripted_browser,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -290,25 +294,10 @@ async def test_an_old_session_takes_over_a_newer_login_instead_of_deleting_it(
     assert store.load("developer") is None
 
 
-def fake_opener(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, exit_code: int) -> Any:
-    """An `xdg-open` first on PATH that, like the real one without a browser, prints the URL."""
-    script = tmp_path / "xdg-open"
-    script.write_text(
-        f"#!/bin/sh\necho \"xdg-open: no method available for opening '$1'\" >&2\n"
-        f'echo "$1" > "{tmp_path}/handed"\nexit {exit_code}\n'
-    )
-    script.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
-    monkeypatch.setenv("DISPLAY", ":99")
-    monkeypatch.delenv("BROWSER", raising=False)
-    monkeypatch.setattr(sys, "platform", "linux")
-    return tmp_path / "handed"
-
-
 async def test_an_opener_that_finds_no_browser_is_reported_and_keeps_the_url_quiet(
     sandbox: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    handed = fake_opener(tmp_path, monkeypatch, exit_code=3)
+    handed = fake_xdg_open(tmp_path, monkeypatch, exit_code=3)
     login = flow(sandbox, None)  # None: the system browser, i.e. our fake xdg-open
     try:
         url = await login.start()
@@ -323,7 +312,7 @@ async def test_an_opener_that_finds_no_browser_is_reported_and_keeps_the_url_qui
 async def test_an_opener_that_hands_the_url_over_is_reported_as_opened(
     sandbox: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handed = fake_opener(tmp_path, monkeypatch, exit_code=0)
+    handed = fake_xdg_open(tmp_path, monkeypatch, exit_code=0)
     login = flow(sandbox, None)
     try:
         url = await login.start()
