@@ -149,10 +149,25 @@ class DetailPane(QWidget):
 
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-    def show_cells(self, title: str, blocks: list[str]) -> None:
+    def show_cells(
+        self, title: str, blocks: list[str], places: dict[str, str] | None = None
+    ) -> None:
         self.title.setText(title)
-        self.text.setPlainText("\n\n".join(blocks))
+        text = "\n\n".join(blocks)
+        self.text.setPlainText(text)
+        self.text.setToolTip(addresses(text, places or {}))
 
     def clear(self, title: str = "Select a row to see its details.") -> None:
         self.title.setText(title)
         self.text.clear()
+        self.text.setToolTip("")
+
+
+def addresses(text: str, places: dict[str, str]) -> str:
+    """The raw address behind each endpoint named in `text`, for support."""
+    lines = [
+        f"{word}: {base}"
+        for base, word in sorted(places.items(), key=lambda item: item[1])
+        if word in text and "/" not in base.split("://", 1)[-1]
+    ]
+    return "Addresses:\n" + "\n".join(lines) if lines else ""

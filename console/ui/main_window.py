@@ -987,7 +987,7 @@ class MainWindow(QMainWindow):
         account = self.current_account()
         who = account.label.split(" — ")[0] if account else "—"
         header = f"{name} — {skill}" if name else skill
-        self.detail.show_cells(f"{header}\nfor {who}", [f"Skill: {header}", *blocks])
+        self.detail.show_cells(f"{header}\nfor {who}", [f"Skill: {header}", *blocks], places)
 
     def _places(self) -> dict[str, str]:
         """Base URLs → words ("NA endpoint", "Login with Amazon") for this account."""

@@ -373,7 +373,7 @@ async def test_a_lost_answer_names_the_endpoint_and_says_the_change_may_have_hap
     select(window, SKILL_TRIVIA)
     await run(window, window.enable_action.trigger)
     texts = window_texts(window, SKILL_TRIVIA)
-    print(texts)
     assert "NA endpoint" in texts and "127.0.0.1" not in texts
     assert "check the network" not in texts.lower()
     assert ("may have" in texts) if read_too else ("shows the stage ENABLED" in texts)
+    assert f"NA endpoint: {sandbox.urls.na}" in window.detail.text.toolTip()  # for support
