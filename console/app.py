@@ -221,17 +221,14 @@ async def _quietly(step: Any) -> None:
 
 
 def _load_service_modules() -> None:
-    """Everything the first request would otherwise import on the UI thread (~0.1 s)."""
-    import anyio._backends._asyncio
-    import httpcore
-    import httpcore._backends.anyio
-
+    """The service layer, off the UI thread; httpx's async transport (anyio) is left to the
+    first service build or login, which load it off the UI thread too (console.ui.backend)."""
     import console.services.session
     import console.ui.backend
     from console.api.tls import shared_ssl_context
 
     shared_ssl_context()
-    del anyio, httpcore, console
+    del console
 
 
 async def start_sandbox() -> Any:

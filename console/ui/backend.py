@@ -25,6 +25,15 @@ from console.ui.accounts import Account
 TOKEN_VARS = ("SKILL_CONSOLE_REFRESH_TOKEN", "SKILL_CONSOLE_ACCESS_TOKEN")
 
 
+def load_transport() -> None:
+    """httpx's async transport (anyio): ~0.1 s of imports and ~1 MiB the idle window does not
+    need; the first request would import it on the UI thread, so a worker thread does first."""
+    import anyio._backends._asyncio
+    import httpcore._backends.anyio
+
+    del anyio, httpcore
+
+
 def login_account(kind: str, profile: str) -> Account:
     """The account entry for this profile's own login of `kind`."""
     label = "Developer" if kind == LoginKind.DEVELOPER else "Customer"
@@ -134,6 +143,7 @@ class Backend:
     def service(self, account: str) -> ConsoleService:
         """The account's service (built on first use; raises AuthError if not logged in)."""
         if account not in self._services:
+            load_transport()
             env = self._env(account)
             tokens = session.token_provider(
                 env,
@@ -163,6 +173,7 @@ class Backend:
 
     async def login(self, kind: str, on_started: Callable[[LoginFlow], None]) -> Account:
         """Browser login for this profile; returns the account entry to select."""
+        await asyncio.to_thread(load_transport)
         await session.login(
             self.login_env,
             profile=self.profile,
@@ -177,6 +188,7 @@ class Backend:
         return login_account(kind, self.profile)
 
     async def logout(self) -> session.LogoutReport:
+        await asyncio.to_thread(load_transport)
         try:
             report = await session.logout(
                 self.login_env, profile=self.profile, store=self.store, on_attempt=self._emit
@@ -243,6 +255,7 @@ class Backend:
     async def partner_code(self) -> str:
         if not self.partner_authorize_url:
             raise RuntimeError("only the sandbox's test partner hands out codes without a login")
+        await asyncio.to_thread(load_transport)
         return await fetch_partner_code(
             self.partner_authorize_url, redirect_uri=self.partner_redirect_uri
         )
