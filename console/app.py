@@ -221,17 +221,14 @@ async def _quietly(step: Any) -> None:
 
 
 def _load_service_modules() -> None:
-    """Everything the first request would otherwise import on the UI thread (~0.1 s)."""
-    import anyio._backends._asyncio
-    import httpcore
-    import httpcore._backends.anyio
-
+    """The service layer, off the UI thread; httpx's async transport (anyio) is left to the
+    first service build or login, which load it off the UI thread too (console.ui.backend)."""
     import console.services.session
     import console.ui.backend
     from console.api.tls import shared_ssl_context
 
     shared_ssl_context()
-    del anyio, httpcore, console
+    del console
 
 
 async def start_sandbox() -> Any:
@@ -266,12 +263,26 @@ def add_views(window: Any, sandbox: Any) -> Any:
         layout = page.layout()
         assert layout is not None
         layout.addWidget(history)
+        tell_notice()
+
+    def tell_notice() -> None:
+        # Moved aside, or off because the data directory cannot be written: said once, when
+        # the history has been opened (at the first answers or the History tab, not at start),
+        # above whatever the window says then (the first answer's own words stay beneath).
+        backend = window.backend
+        notice = backend.history_notice() if backend is not None else None
+        if notice:
+            said = window.message.text()
+            window.show_message(f"History: {notice}" + (f"\n{said}" if said else ""), error=True)
+
+    def after_answers() -> None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, tell_notice)  # after the answer's own message is shown
 
     window.views.currentChanged.connect(build_history)
+    window.answers_landed.connect(after_answers)
     window.add_view("History", page, "Ctrl+2")
-    notice = window.history.notice if window.history is not None else None
-    if notice:  # moved aside, or off because the data directory cannot be written: say so once
-        window.show_message(f"History: {notice}", error=True)
     if sandbox is None:
         return None
     from console.ui.sandbox_panel import sandbox_panel

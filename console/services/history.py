@@ -19,13 +19,12 @@ import contextlib
 import contextvars
 import functools
 import inspect
-import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Concatenate, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, Protocol, TypeVar
 
 import platformdirs
 
@@ -33,6 +32,9 @@ from console import APP_NAME
 from console.api.errors import ConsoleError
 from console.api.models import OperationResult
 from console.api.redact import redact
+
+if TYPE_CHECKING:  # sqlite3 loads where a database is opened: the idle window opens none
+    import sqlite3
 
 __all__ = [
     "DEFAULT_RETENTION_DAYS",
@@ -148,6 +150,8 @@ class History:
         return self._db is not None
 
     def _open(self) -> None:
+        import sqlite3
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = self._connect()
@@ -160,6 +164,8 @@ class History:
             self._off(exc)
 
     def _connect(self) -> sqlite3.Connection:
+        import sqlite3
+
         db = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
@@ -184,6 +190,8 @@ class History:
 
     def _recover(self) -> None:
         """Move a damaged database aside (with its WAL files) and start a new one."""
+        import sqlite3
+
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
         try:
@@ -233,6 +241,8 @@ class History:
 
     def flush(self) -> None:
         """Commit every row recorded so far."""
+        import sqlite3
+
         self._scheduled = False
         rows, self._pending = self._pending, []
         if not rows or self._db is None:
@@ -274,6 +284,8 @@ class History:
         """Copy the write-ahead log into the database through a connection of its own (PASSIVE:
         writers and readers go on meanwhile). A checkpoint that fails loses nothing: the rows
         are in the log, and the next one (or the last connection closing) copies them."""
+        import sqlite3
+
         with contextlib.suppress(sqlite3.Error):
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
             try:
@@ -298,6 +310,8 @@ class History:
         limit: int | None = 100,
     ) -> list[HistoryEntry]:
         """Recorded actions, newest first (including rows still being written)."""
+        import sqlite3
+
         self.flush()
         if self._db is None:
             return []
@@ -345,6 +359,8 @@ class History:
             self._close_db()
 
     def _close_db(self) -> None:
+        import sqlite3
+
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()

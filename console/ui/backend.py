@@ -6,6 +6,7 @@ No HTTP here; it only wires the service and session layers for the widgets.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Mapping
 
 from console.api.client import ApiSettings, AttemptListener
@@ -22,6 +23,15 @@ from console.services.throttle import Limiter
 from console.ui.accounts import Account
 
 TOKEN_VARS = ("SKILL_CONSOLE_REFRESH_TOKEN", "SKILL_CONSOLE_ACCESS_TOKEN")
+
+
+def load_transport() -> None:
+    """httpx's async transport (anyio): ~0.1 s of imports and ~1 MiB the idle window does not
+    need; the first request would import it on the UI thread, so a worker thread does first."""
+    import anyio._backends._asyncio
+    import httpcore._backends.anyio
+
+    del anyio, httpcore
 
 
 def login_account(kind: str, profile: str) -> Account:
@@ -68,12 +78,36 @@ class Backend:
         else:
             self.memory = EndpointMemory()
         # Every action is recorded (services.history); `history.notice` is for the window to
-        # show once (moved aside, or off because the data directory cannot be written).
-        keep = persist if record is None else record
-        self.history: History | None = open_history(history_retention_days()) if keep else None
+        # show once (moved aside, or off because the data directory cannot be written). The
+        # database opens at first use, not at start (~0.4 MiB of idle RSS, and its integrity
+        # check takes ~140 ms on a large file): a service's first build opens it off the UI
+        # thread; the lock because two accounts' services may be built at once.
+        self._keep_history = persist if record is None else record
+        self._history: History | None = None
+        self._history_lock = threading.Lock()
+        self._notice_said = False
         # One limiter for every account's services: after a 429 the whole window slows down
         # together (honouring Retry-After) instead of each row retrying on its own.
         self.limiter = Limiter(DEFAULT_CONCURRENCY)
+
+    @property
+    def history(self) -> History | None:
+        """The history (None: not recorded), opened here on first use."""
+        if not self._keep_history:
+            return None
+        with self._history_lock:
+            if self._history is None:
+                self._history = open_history(history_retention_days())
+            return self._history
+
+    def history_notice(self) -> str | None:
+        """The opened history's notice the first time it is asked for (None: nothing to say,
+        said already, or not opened yet); never opens the history."""
+        with self._history_lock:
+            if self._history is None or self._notice_said:
+                return None
+            self._notice_said = True
+            return self._history.notice
 
     @property
     def accounts(self) -> list[Account]:
@@ -109,6 +143,7 @@ class Backend:
     def service(self, account: str) -> ConsoleService:
         """The account's service (built on first use; raises AuthError if not logged in)."""
         if account not in self._services:
+            load_transport()
             env = self._env(account)
             tokens = session.token_provider(
                 env,
@@ -138,6 +173,7 @@ class Backend:
 
     async def login(self, kind: str, on_started: Callable[[LoginFlow], None]) -> Account:
         """Browser login for this profile; returns the account entry to select."""
+        await asyncio.to_thread(load_transport)
         await session.login(
             self.login_env,
             profile=self.profile,
@@ -152,6 +188,7 @@ class Backend:
         return login_account(kind, self.profile)
 
     async def logout(self) -> session.LogoutReport:
+        await asyncio.to_thread(load_transport)
         try:
             report = await session.logout(
                 self.login_env, profile=self.profile, store=self.store, on_attempt=self._emit
@@ -218,6 +255,7 @@ class Backend:
     async def partner_code(self) -> str:
         if not self.partner_authorize_url:
             raise RuntimeError("only the sandbox's test partner hands out codes without a login")
+        await asyncio.to_thread(load_transport)
         return await fetch_partner_code(
             self.partner_authorize_url, redirect_uri=self.partner_redirect_uri
         )
@@ -228,8 +266,11 @@ class Backend:
         services, self._services = list(self._services.values()), {}
         for service in services:
             await service.aclose()
-        if self.history is not None:
-            self.history.close()
+        with self._history_lock:
+            history, self._history = self._history, None
+            self._keep_history = False  # closed for good: nothing reopens it
+        if history is not None:
+            history.close()
 
     async def _drop(self, account: str) -> None:
         service = self._services.pop(account, None)
