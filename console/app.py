@@ -221,13 +221,15 @@ async def _quietly(step: Any) -> None:
 
 
 def _load_service_modules() -> None:
-    """The service layer, off the UI thread; httpx's async transport (anyio) is left to the
-    first service build or login, which load it off the UI thread too (console.ui.backend)."""
+    """The service layer, off the UI thread, before the user can act. httpx's async transport
+    (anyio, ~0.1 s of imports, ~3 MiB) loads here too: a worker thread importing it at the first
+    service build still holds the GIL, and stalled the window's first action by ~30 ms."""
     import console.services.session
     import console.ui.backend
     from console.api.tls import shared_ssl_context
 
     shared_ssl_context()
+    console.ui.backend.load_transport()
     del console
 
 

@@ -90,3 +90,17 @@ def test_the_service_stack_leaves_the_browser_module_until_a_login() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == ["False"]
+
+
+def test_the_service_stack_loads_httpx_transport_before_the_user_acts() -> None:
+    """A worker thread importing anyio at the first service build still holds the GIL: it
+    stalled the window's first action by ~30 ms. The start-up loader takes it instead."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from console.app import _load_service_modules; _load_service_modules(); "
+        "print('anyio._backends._asyncio' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "True", done.stderr
