@@ -11,7 +11,7 @@ import contextlib
 import contextvars
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from PySide6.QtCore import (
@@ -366,6 +366,29 @@ def export_format(path: str, chosen: str = "csv") -> str:
     return suffix if suffix in ("csv", "json") else chosen
 
 
+def save_dialog(
+    parent: QWidget, name: str, start: str, export_to: Callable[[str, str], object]
+) -> QFileDialog:
+    """A reusable Save dialog for CSV/JSON exports: the filter picked decides the suffix a bare
+    name gets, and so the format; `export_to(path, format)` writes the chosen file."""
+    from PySide6.QtWidgets import QFileDialog  # the dialog loads on first use
+
+    box = QFileDialog(parent, "", start, ";;".join(FILTERS))
+    box.setObjectName(name)
+    box.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    box.setDefaultSuffix("csv")
+    box.filterSelected.connect(lambda chosen: box.setDefaultSuffix(FILTERS.get(chosen, "csv")))
+
+    def chosen(path: str) -> None:
+        kind = FILTERS.get(box.selectedNameFilter(), "csv")
+        if not os.path.splitext(path)[1]:  # a native dialog that ignored the default suffix
+            path = f"{path}.{kind}"
+        export_to(path, kind)
+
+    box.fileSelected.connect(chosen)
+    return box
+
+
 def write_atomically(path: str, text: str) -> None:
     """Write `text` to `path` through a temporary file beside it, then rename it into place:
     a failure (full disk, no permission) leaves the old file or none, never half of one."""
@@ -654,31 +677,17 @@ class ActivityLog(QWidget):
             return
         if self.export_box is None:
             from PySide6.QtCore import QStandardPaths  # the dialog loads on first use
-            from PySide6.QtWidgets import QFileDialog
 
             start = QStandardPaths.writableLocation(
                 QStandardPaths.StandardLocation.DocumentsLocation
             )
             if not os.path.isdir(start):
                 start = os.path.expanduser("~")
-            box = QFileDialog(self, "Export activity log", start, ";;".join(FILTERS))
-            box.setObjectName("exportDialog")
-            box.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-            box.setDefaultSuffix("csv")
-            # The filter picked decides the suffix a bare name gets, and so the format.
-            box.filterSelected.connect(lambda name: box.setDefaultSuffix(FILTERS.get(name, "csv")))
-            box.fileSelected.connect(lambda path: self._export_chosen(path, box))
-            self.export_box = box
+            self.export_box = save_dialog(self, "exportDialog", start, self.export_to)
         box = self.export_box
         box.setWindowTitle(f"Export {self.scope_text()} of the activity log")
         box.selectFile("activity." + (box.defaultSuffix() or "csv"))
         box.open()  # not exec(): no nested loop inside a running qasync loop
-
-    def _export_chosen(self, path: str, box: QFileDialog) -> None:
-        chosen = FILTERS.get(box.selectedNameFilter(), "csv")
-        if not os.path.splitext(path)[1]:  # a native dialog that ignored the default suffix
-            path = f"{path}.{chosen}"
-        self.export_to(path, chosen)
 
     def export_to(self, path: str, chosen: str = "csv") -> bool:
         """Write the rows Copy would take to `path`; the suffix (else `chosen`) picks the format.

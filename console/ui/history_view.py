@@ -48,7 +48,7 @@ from console.services.batch import OPERATIONS, BatchRow
 from console.services.history import COLUMNS as STORED
 from console.services.history import History, HistoryEntry
 from console.services.history_search import HistoryFilter, search
-from console.ui.activity_log import FILTERS, export_format, write_atomically
+from console.ui.activity_log import export_format, save_dialog, write_atomically
 from console.ui.palette import ERROR, tint
 
 __all__ = ["HistoryModel", "HistoryView", "rerun_rows", "to_csv", "to_json"]
@@ -592,23 +592,13 @@ class HistoryView(QWidget):
             self._say("Nothing to export: no action matches the filter.", error=True)
             return
         if self.export_box is None:
-            box = QFileDialog(self, "", os.path.expanduser("~"), ";;".join(FILTERS))
-            box.setObjectName("historyExportDialog")
-            box.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-            box.setDefaultSuffix("csv")
-            box.filterSelected.connect(lambda name: box.setDefaultSuffix(FILTERS.get(name, "csv")))
-            box.fileSelected.connect(lambda path: self._export_chosen(path, box))
-            self.export_box = box
+            self.export_box = save_dialog(
+                self, "historyExportDialog", os.path.expanduser("~"), self.export_to
+            )
         box = self.export_box
         box.setWindowTitle(f"Export {scope} of the history")
         box.selectFile("history." + (box.defaultSuffix() or "csv"))
         box.open()  # not exec(): no nested loop inside a running qasync loop
-
-    def _export_chosen(self, path: str, box: QFileDialog) -> None:
-        chosen = FILTERS.get(box.selectedNameFilter(), "csv")
-        if not os.path.splitext(path)[1]:
-            path = f"{path}.{chosen}"
-        self.export_to(path, chosen)
 
     def export_to(self, path: str, chosen: str = "csv") -> bool:
         """Write what Export takes (selection, else every shown row) to `path`, atomically."""

@@ -89,3 +89,19 @@ def test_window_exports_show_formulas_as_text() -> None:
     for text in (log_csv([attempt]), history_csv([entry])):
         cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
         assert "'" + formula in cells and formula not in cells
+
+
+def test_an_export_dialog_gives_a_bare_name_the_chosen_format(qtbot: Any, tmp_path: Any) -> None:
+    """Both views' Save dialogs: the filter picked decides a bare name's suffix and format."""
+    from PySide6.QtWidgets import QWidget
+
+    from console.ui.activity_log import save_dialog
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    written: list[tuple[str, str]] = []
+    box = save_dialog(parent, "exportDialog", str(tmp_path), lambda p, k: written.append((p, k)))
+    box.selectNameFilter("JSON (*.json)")
+    box.fileSelected.emit(str(tmp_path / "bare"))
+    box.fileSelected.emit(str(tmp_path / "named.csv"))
+    assert written == [(str(tmp_path / "bare.json"), "json"), (str(tmp_path / "named.csv"), "json")]
