@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from console.api import validation
+from console.api import pool, validation
 from console.api.errors import (
     AuthError,
     ConsoleError,
@@ -146,6 +146,7 @@ class SkillApiClient:
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
             follow_redirects=False,
         )
+        pool.install(self._http)  # one request per connection at a time: see console.api.pool
 
     def add_listener(self, listener: AttemptListener) -> None:
         self._listeners.append(listener)

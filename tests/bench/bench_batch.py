@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from console.api import pool
 from console.api.client import ApiSettings
 from console.api.models import Region
 from console.auth.provider import RefreshingTokenProvider
@@ -193,7 +194,11 @@ async def through_service(server: Sandbox, count: int, concurrency: int) -> dict
     }
 
 
-async def through_httpx(server: Sandbox, count: int, concurrency: int) -> dict[str, Any]:
+async def through_httpx(
+    server: Sandbox, count: int, concurrency: int, reserving: bool = False
+) -> dict[str, Any]:
+    """The floor: a bare httpx loop. `reserving`: with the client's connection pool swapped in
+    (console.api.pool), to tell the pool's gain from the rest of the client's cost."""
     token = server.issue_tokens("developer")["access_token"]
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     urls = [
@@ -202,6 +207,8 @@ async def through_httpx(server: Sandbox, count: int, concurrency: int) -> dict[s
     ]
     sent = 0
     async with httpx.AsyncClient(headers=headers) as http:
+        if reserving:
+            pool.install(http)
         queue = list(reversed(urls))
 
         async def worker() -> None:
@@ -238,6 +245,7 @@ def main() -> None:
         clean_floor: list[dict[str, Any]] = []
         clean_service: list[dict[str, Any]] = []
         clean_bare_engine: list[dict[str, Any]] = []
+        clean_pooled_floor: list[dict[str, Any]] = []
         for _ in range(args.rounds):  # interleaved so machine noise hits all alike
             clean_engine.append(
                 asyncio.run(through_engine(server, args.rows, args.concurrency, Path(tmp)))
@@ -246,6 +254,9 @@ def main() -> None:
             clean_service.append(asyncio.run(through_service(server, args.rows, args.concurrency)))
             clean_bare_engine.append(
                 asyncio.run(through_engine(server, args.rows, args.concurrency, None))
+            )
+            clean_pooled_floor.append(
+                asyncio.run(through_httpx(server, args.rows, args.concurrency, reserving=True))
             )
         fault = {
             "route": "get-enablement",
@@ -268,6 +279,10 @@ def main() -> None:
         e["rows_per_s"] / f["rows_per_s"]
         for e, f in zip(clean_bare_engine, clean_floor, strict=True)
     ]
+    pooled_paired = [
+        e["rows_per_s"] / f["rows_per_s"]
+        for e, f in zip(clean_engine, clean_pooled_floor, strict=True)
+    ]
     service_paired = [
         s["rows_per_s"] / f["rows_per_s"] for s, f in zip(clean_service, clean_floor, strict=True)
     ]
@@ -288,6 +303,11 @@ def main() -> None:
                     ),
                     "service_layer_alone_ratio_median_paired": round(
                         statistics.median(service_paired), 3
+                    ),
+                    # Against httpx with the client's own pool: what the rest of the client,
+                    # the engine and history cost, without the pool's gain.
+                    "ratio_to_httpx_with_our_pool_median_paired": round(
+                        statistics.median(pooled_paired), 3
                     ),
                     # CPU time is less at the mercy of other processes on a shared machine.
                     "cpu_ratio_median": round(
