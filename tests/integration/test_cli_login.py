@@ -39,10 +39,12 @@ def skillctl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
     )
 
 
-def login_process(env: dict[str, str], *extra: str, paste: bool = True) -> subprocess.Popen[str]:
+def login_process(
+    env: dict[str, str], *extra: str, paste: bool = True, wait: int = 60
+) -> subprocess.Popen[str]:
     """`skillctl login --no-browser`; with `paste`, its stdin is ours to write to."""
     return subprocess.Popen(
-        [sys.executable, "-m", "console", "login", "--no-browser", "--wait", "60", *extra],
+        [sys.executable, "-m", "console", "login", "--no-browser", "--wait", str(wait), *extra],
         stdin=subprocess.PIPE if paste else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -126,10 +128,12 @@ def printed_url(proc: subprocess.Popen[str]) -> str:
 
 
 def test_ctrl_c_cancels_a_waiting_login(sandbox: Any, tmp_path: Path) -> None:
-    proc = login_process(environ(sandbox, tmp_path, "tests.file_keyring.FileKeyring"))
+    # A login that would wait 10 minutes; a loaded CI machine may take a while to wind down.
+    env = environ(sandbox, tmp_path, "tests.file_keyring.FileKeyring")
+    proc = login_process(env, wait=600)
     printed_url(proc)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=15)  # not the 60 s the login would wait
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 3 and "cancelled" in err and "Traceback" not in err
 
 
