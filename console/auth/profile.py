@@ -29,6 +29,7 @@ __all__ = [
     "elide",
     "fetch_customer",
     "profile_url",
+    "who_line",
 ]
 
 PROFILE_SCOPE = "profile"
@@ -65,7 +66,7 @@ class Customer:
         return bool(self.name or self.email)
 
     def who(self, limit: int | None = None) -> str:
-        """ "Jane Doe <jane@example.com>", each part elided to `limit`; "" when not known."""
+        """Name and email ("Jane Doe <jane@example.com>"), each elided to `limit`; "" if unknown."""
         name, email = self.name or "", self.email or ""
         if limit is not None:
             name, email = elide(name, limit), elide(email, limit)
@@ -102,6 +103,14 @@ def customer_words(customer: Customer | None, limit: int | None = None) -> str:
     if customer is None:
         return f"name not known ({NOT_ASKED})"
     return customer.describe(limit)
+
+
+def who_line(customer: Customer | None, limit: int | None = None) -> str:
+    """`Customer: Jane Doe <jane@example.com>`, or plainly that the customer signed in and
+    why the name is not known (the account bar, the login pane)."""
+    if customer is not None and customer.known:
+        return f"Customer: {customer.who(limit)}"
+    return f"Customer — signed in; {customer_words(customer)}"
 
 
 async def fetch_customer(

@@ -759,10 +759,16 @@ class MainWindow(QMainWindow):
         account = self.current_account()
         if account is None:
             self.who.setText("Nobody signed in — open Sign in (Alt+G)")
+            self.who.setToolTip("")
         else:
             kind = "skill owner (developer)" if account.kind == "developer" else "customer"
             where = self.endpoint_answer.get(account.name, "")
-            self.who.setText(f"{account.label.split(' — ')[0]} · {kind}{where}")
+            if account.who:  # a browser sign-in: which customer (item 12)
+                self.who.setText(f"{account.who_short}{where}")
+                self.who.setToolTip(account.who)
+            else:
+                self.who.setText(f"{account.label.split(' — ')[0]} · {kind}{where}")
+                self.who.setToolTip("")
         if self._started:
             name = account.name if account else ""
             kind = account.kind if account else "developer"
@@ -1443,9 +1449,23 @@ class MainWindow(QMainWindow):
             checks.insert(0, with_row(where, replace(where.row, line=0)))
         profile = self.backend.profile if self.backend else "default"
         summary = summarize(
-            checks, self.history, skill_ids=skills, profile=profile, customer=customer
+            checks,
+            self.history,
+            skill_ids=skills,
+            profile=profile,
+            customer=customer,
+            signed_in_as=self._customer_named(account),
         )
         return summary.text()
+
+    def _customer_named(self, account: Account | None) -> str | None:
+        """The signed-in customer's name and email (a browser sign-in that Amazon told)."""
+        if account is None or account.kind != "customer" or self.backend is None:
+            return None
+        for info in self.backend.logins():
+            if f"login-{info.kind}" == account.name and info.customer and info.customer.known:
+                return str(info.customer.who())
+        return None
 
     def copy_case_summary(self) -> None:
         if not self.selected_skills():
