@@ -234,12 +234,16 @@ async def login(
         await flow.close()
     customer = None
     if kind is LoginKind.CUSTOMER:  # once, now: later the bar reads it from the keychain
-        customer = await fetch_customer(
-            client.token_url,
-            tokens.access_token,
-            request_timeout=client.timeout,
-            listeners=client.listeners,
-        )
+        try:
+            customer = await fetch_customer(
+                client.token_url,
+                tokens.access_token,
+                request_timeout=client.timeout,
+                listeners=client.listeners,
+            )
+        except asyncio.CancelledError:  # cancelled before anything holds the new login
+            await _revoke_quietly(client, tokens.refresh_token)
+            raise
     # Keychain calls may block (a locked keychain asks the user): keep them off the loop.
     # The refresh lock: a process refreshing the old login meanwhile stores nothing over it.
     async with refresh_lock(lock_path(store.profile, kind), settings.policy.deadline):

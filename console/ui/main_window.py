@@ -90,6 +90,14 @@ def _sets(raw: object) -> dict[str, list[str]]:
     return {str(k): [str(s) for s in v] for k, v in data.items() if isinstance(v, list)}
 
 
+def _account_words(account: Account) -> str:
+    """An account in a sentence: the customer's name and email when Amazon shared them (in
+    full: the detail pane and confirmations), else its label."""
+    if account.who.startswith("Customer: "):
+        return account.who.removeprefix("Customer: ")
+    return account.label.split(" — ")[0]
+
+
 class MainWindow(QMainWindow):
     close_requested = Signal()
     answers_landed = Signal()  # a batch or a single row finished: the history has new rows
@@ -991,7 +999,7 @@ class MainWindow(QMainWindow):
                 blocks.append(f"{'Stage ' + stage if stage else 'Customer status'}: Not checked")
         name = self.model.names.get(skill)
         account = self.current_account()
-        who = account.label.split(" — ")[0] if account else "—"
+        who = _account_words(account) if account else "—"
         header = f"{name} — {skill}" if name else skill
         self.detail.show_cells(f"{header}\nfor {who}", [f"Skill: {header}", *blocks], places)
 
@@ -1385,7 +1393,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QMessageBox
 
         account = self.current_account()
-        who = account.label.split(" — ")[0] if account else "?"
+        who = _account_words(account) if account else "?"
         names = [
             f"{self.model.names.get(r.skill_id or '', '')} ({r.skill_id})".strip() for r in rows
         ]

@@ -33,6 +33,10 @@ def without_profile(opener: Any) -> Any:
     return lambda url: opener(url.replace("+profile", ""))
 
 
+def written(*paths: Path | str) -> str:
+    return "".join(Path(p).read_text() for p in paths)
+
+
 @pytest.fixture
 def long_named(sandbox: Any) -> Iterator[None]:
     world = sandbox.state.world
@@ -58,6 +62,7 @@ async def test_a_browser_sign_in_names_the_customer_until_log_out(
     select(window, SKILL_TRIVIA)
     await run(window, window.check_action.trigger)
     assert cell(window, SKILL_TRIVIA).state
+    assert "for Nora North <nora.north@example.com>" in window.detail.title.text()
     summary = window.case_summary_text()
     assert "signed in as the customer Nora North <nora.north@example.com>" in summary
     # Nothing personal, and no token, in the activity log's export or the history database.
@@ -65,7 +70,10 @@ async def test_a_browser_sign_in_names_the_customer_until_log_out(
     window.activity.export_to(str(tmp_path / "log.csv"), "csv")
     history = window.backend.history  # type: ignore[union-attr]
     assert history is not None
-    exported = (tmp_path / "log.json").read_text() + (tmp_path / "log.csv").read_text()
+    window.save_settings()
+    window.settings.sync()
+    # (and the window's settings file)
+    exported = written(tmp_path / "log.json", tmp_path / "log.csv", window.settings.fileName())
     stored = history.path.read_bytes()
     tokens = [t for t in sandbox.state.world.access_tokens]
     assert tokens
