@@ -41,6 +41,7 @@ from console.api.redact import redact
 from console.api.regions import EndpointMemory
 from console.api.validation import check_auth_code, check_redirect_uri, is_loopback_url
 from console.auth.lwa import LoginFlow, LoginKind
+from console.auth.profile import NOT_ASKED, Customer, customer_words
 from console.auth.tokens import TokenStore
 from console.config import (
     RuntimeState,
@@ -559,6 +560,7 @@ def login_command(
     except KeyboardInterrupt:
         click.echo("login cancelled", err=True)
         sys.exit(3)
+    _say_who(opts.profile, kind, store)
     if store.persistent:
         add_profile(opts.profile)  # so that the app lists it; the file is otherwise untouched
         click.echo(f"Logged in as a {kind} for profile '{opts.profile}' (kept in the OS keychain).")
@@ -576,6 +578,15 @@ def login_command(
         err=True,
     )
     sys.exit(3)  # nobody is logged in now: a script must not go on as if someone were
+
+
+def _say_who(profile: str, kind: LoginKind, store: TokenStore) -> None:
+    """Which customer signed in (the login just stored), on stdout for the person at it."""
+    if kind is not LoginKind.CUSTOMER:
+        return
+    info = next((i for i in whoami(profile, store) if i.kind == kind), None)
+    if info is not None:
+        click.echo(f"Customer: {customer_words(info.customer)}")
 
 
 def _redirect_port(port: int | None) -> int | None:
@@ -688,6 +699,7 @@ def whoami_command(opts: Options) -> None:
                             "expires_in_s": round(i.expires_in),
                             "scope": i.scope,
                             "persistent": i.persistent,
+                            "customer": _customer_json(i.kind, i.customer),
                         }
                         for i in logins
                     ],
@@ -701,8 +713,9 @@ def whoami_command(opts: Options) -> None:
             else ("expired (refreshed on next use)")
         )
         where = "OS keychain" if info.persistent else "memory only"
+        who = f" ({customer_words(info.customer)})" if info.kind == LoginKind.CUSTOMER else ""
         click.echo(
-            f"{info.profile}: {info.kind}, access token {left}, scopes {info.scope}, "
+            f"{info.profile}: {info.kind}{who}, access token {left}, scopes {info.scope}, "
             f"stored in {where}"
         )
     if not logins:
@@ -711,6 +724,15 @@ def whoami_command(opts: Options) -> None:
         if store.warning:
             click.echo(f"note: {store.warning}", err=True)
         sys.exit(3)
+
+
+def _customer_json(kind: str, customer: Customer | None) -> dict[str, str | None] | None:
+    """Who a customer login is: name, email, user_id (None if not known) and why not."""
+    if kind != LoginKind.CUSTOMER:
+        return None
+    if customer is None:
+        return {"name": None, "email": None, "user_id": None, "missing": NOT_ASKED}
+    return customer.to_dict()
 
 
 @cli.command("sandbox")

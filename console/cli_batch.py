@@ -672,6 +672,7 @@ def case_command(
     try:
         with login_envs(opts) as env_for:
             run_id = asyncio.run(_case_checks(opts, rows, env_for, history, checks))
+            who = _customer_name(env_for("customer"), opts.profile) if customer else None
         summary = summarize(
             checks,
             history,
@@ -679,6 +680,7 @@ def case_command(
             profile=opts.profile,
             customer=customer,
             own_batch=run_id,
+            signed_in_as=who,
         )
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -694,6 +696,14 @@ def case_command(
     if failures and not (opts.as_json or json_flag):
         click.echo(redact(f"hint: {failures[0].error.hint if failures[0].error else ''}"), err=True)
     sys.exit(batch_exit_code(codes))
+
+
+def _customer_name(env: dict[str, str], profile: str) -> str | None:
+    """The stored customer login's name and email, if Amazon shared them."""
+    from console.services.session import signed_in_customer
+
+    customer = signed_in_customer(env, profile)
+    return customer.who() if customer is not None and customer.known else None
 
 
 async def _case_checks(

@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # uvicorn and starlette load with the first login, not with e
 __all__ = ["CUSTOMER_SCOPES", "DEVELOPER_SCOPES", "LoginFlow", "LoginKind", "scopes_for"]
 
 DEVELOPER_SCOPES = ("alexa::ask:skills:readwrite", "alexa::ask:skills:test")
-CUSTOMER_SCOPES = ("alexa::skills:account_linking",)
+# `profile`: the customer's name and email (GET /user/profile), so the console can say who
+# signed in; the Alexa scope alone names nobody. Amazon asks the customer's consent once.
+CUSTOMER_SCOPES = ("alexa::skills:account_linking", "profile")
 DEFAULT_TIMEOUT = 300.0  # an authorization code lives five minutes
 BROWSER_GRACE = 2.0  # seconds to learn whether a browser could be opened
 OPENER_GRACE = 1.5  # within BROWSER_GRACE: xdg-open returns once the browser has the URL

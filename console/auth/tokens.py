@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from console.api.errors import AuthError
+from console.auth.profile import Customer
 from console.auth.token_endpoint import TokenSet
 
 __all__ = ["NO_KEYCHAIN_WARNING", "StoredLogin", "TokenStore", "keychain_available"]
@@ -40,19 +41,23 @@ class StoredLogin:
     kind: str
     tokens: TokenSet
     client_id: str | None = None  # not a secret: lets the login refresh without the env var
+    # Who signed in (customer logins; personal data, so only here in the keychain entry).
+    # None: stored before the console asked Amazon for the customer's profile.
+    customer: Customer | None = None
 
     def to_json(self) -> str:
         t = self.tokens
-        return json.dumps(
-            {
-                "kind": self.kind,
-                "access_token": t.access_token,
-                "refresh_token": t.refresh_token,
-                "expires_at": t.expires_at,
-                "scope": t.scope,
-                "client_id": self.client_id,
-            }
-        )
+        data: dict[str, object] = {
+            "kind": self.kind,
+            "access_token": t.access_token,
+            "refresh_token": t.refresh_token,
+            "expires_at": t.expires_at,
+            "scope": t.scope,
+            "client_id": self.client_id,
+        }
+        if self.customer is not None:
+            data["customer"] = self.customer.to_dict()
+        return json.dumps(data)
 
     @classmethod
     def from_json(cls, raw: str) -> StoredLogin | None:
@@ -65,7 +70,8 @@ class StoredLogin:
                 data.get("scope"),
             )
             client_id = data.get("client_id")
-            return cls(str(data["kind"]), tokens, str(client_id) if client_id else None)
+            customer = Customer.from_dict(data.get("customer"))
+            return cls(str(data["kind"]), tokens, str(client_id) if client_id else None, customer)
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -91,12 +97,20 @@ class TokenStore:
         raw = self._get(self._key(kind))
         return StoredLogin.from_json(raw) if raw else None
 
-    def save(self, kind: str, tokens: TokenSet, client_id: str | None = None) -> None:
-        """Store a login; without `client_id`, the one stored before is kept."""
-        if client_id is None:
+    def save(
+        self,
+        kind: str,
+        tokens: TokenSet,
+        client_id: str | None = None,
+        customer: Customer | None = None,
+    ) -> None:
+        """Store a login; without `client_id` or `customer`, the ones stored before are kept
+        (a refresh changes the tokens, not who signed in)."""
+        if client_id is None or customer is None:
             previous = self.load(kind)
-            client_id = previous.client_id if previous else None
-        self._set(self._key(kind), StoredLogin(kind, tokens, client_id).to_json())
+            client_id = client_id or (previous.client_id if previous else None)
+            customer = customer or (previous.customer if previous else None)
+        self._set(self._key(kind), StoredLogin(kind, tokens, client_id, customer).to_json())
 
     def delete(self, kind: str) -> None:
         self._delete(self._key(kind))

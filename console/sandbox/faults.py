@@ -46,6 +46,7 @@ _ROUTES: tuple[tuple[str, str, str], ...] = (
     ("*", r"/ap/oa", "authorize"),
     ("POST", r"/auth/[oO]2/token", "token"),
     ("POST", r"/auth/[oO]2/revoke", "revoke"),
+    ("GET", r"/user/profile", "profile"),
     ("GET", r"/oauth/authorize", "partner-authorize"),
     ("POST", r"/oauth/token", "partner-token"),
 )

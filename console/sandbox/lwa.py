@@ -16,6 +16,7 @@ from console.sandbox.state import (
     ACCESS_TOKEN_LIFETIME,
     CODE_LIFETIME,
     KNOWN_SCOPES,
+    PROFILE_SCOPE,
     AuthCode,
     SandboxState,
     new_secret,
@@ -69,6 +70,7 @@ class LwaRoutes:
             Route("/auth/O2/token", self.token, methods=["POST"]),
             Route("/auth/o2/revoke", self.revoke, methods=["POST"]),
             Route("/auth/O2/revoke", self.revoke, methods=["POST"]),
+            Route("/user/profile", self.profile, methods=["GET"]),
         ]
 
     # --- authorize ----------------------------------------------------------------------------
@@ -277,6 +279,32 @@ class LwaRoutes:
             return oauth_error(400, "invalid_request", "token is required")
         self.state.revoke(token)
         return Response(status_code=200)  # RFC 7009: 200 even for unknown tokens
+
+    # --- customer profile ---------------------------------------------------------------------
+
+    async def profile(self, request: Request) -> Response:
+        """LWA's customer profile: 401 invalid_token for a token it does not know (or one that
+        expired or was revoked), 403 insufficient_scope without `profile`, else the profile."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _profile_error(401, "invalid_request", "The request has no bearer token")
+        resolved = self.state.resolve_access_token(token.strip())
+        if isinstance(resolved, str):
+            return _profile_error(401, "invalid_token", resolved)
+        account, scopes = resolved
+        if PROFILE_SCOPE not in scopes:
+            return _profile_error(
+                403, "insufficient_scope", "The access token was not granted the profile scope"
+            )
+        body = dict(account.profile) or {"user_id": account.user_id, "name": account.label}
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def _profile_error(status: int, error: str, description: str) -> JSONResponse:
+    """As LWA's resource endpoints answer: the OAuth error body and a WWW-Authenticate header."""
+    response = oauth_error(status, error, description)
+    response.headers["WWW-Authenticate"] = f'Bearer error="{error}"'
+    return response
 
 
 def _token_response(access: str, refresh: str, scopes: tuple[str, ...]) -> JSONResponse:

@@ -21,7 +21,8 @@ CODE_LIFETIME = 300.0  # seconds, LWA and partner authorization codes
 ACCESS_TOKEN_LIFETIME = 3600.0
 SMAPI_SCOPES = ("alexa::ask:skills:readwrite", "alexa::ask:skills:test")
 CUSTOMER_SCOPE = "alexa::skills:account_linking"
-KNOWN_SCOPES = frozenset({*SMAPI_SCOPES, CUSTOMER_SCOPE, "profile", "profile:user_id"})
+PROFILE_SCOPE = "profile"  # GET /user/profile: user_id, name, email
+KNOWN_SCOPES = frozenset({*SMAPI_SCOPES, CUSTOMER_SCOPE, PROFILE_SCOPE, "profile:user_id"})
 
 
 class SandboxClock:
@@ -54,6 +55,8 @@ class Account:
     user_id: str
     label: str
     ambiguous: bool = False
+    # LWA's customer profile (GET /user/profile with the `profile` scope): user_id, name, email
+    profile: tuple[tuple[str, str], ...] = ()
 
     @property
     def demo_refresh_token(self) -> str:
@@ -158,6 +161,7 @@ def load_world(seed_path: Path | None = None) -> World:
             user_id=a["user_id"],
             label=a.get("label", a["name"]),
             ambiguous=bool(a.get("ambiguous", False)),
+            profile=tuple((str(k), str(v)) for k, v in a.get("profile", {}).items()),
         )
         for a in data["accounts"]
     }

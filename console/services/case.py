@@ -50,6 +50,7 @@ class CaseSummary:
     checks: list[BatchResult] = field(default_factory=list)
     actions: list[HistoryEntry] = field(default_factory=list)
     left_out: int = 0  # recorded actions not shown (more than MAX_ACTIONS)
+    signed_in_as: str | None = None  # the customer's name and email, when Amazon shared them
 
     @property
     def region(self) -> str | None:
@@ -69,6 +70,7 @@ class CaseSummary:
         return {
             "profile": self.profile,
             "login": "customer" if self.customer else "developer",
+            "signed_in_as": self.signed_in_as,
             "generated_at": self.generated_at,
             "region": self.region,
             "endpoint": self.endpoint,
@@ -80,7 +82,8 @@ class CaseSummary:
     def text(self) -> str:
         lines = [f"Support case summary, {self.generated_at} (UTC)"]
         who = "customer" if self.customer else "skill owner (developer)"
-        lines.append(f"Profile: {self.profile}, signed in as the {who}")
+        named = f" {self.signed_in_as}" if self.customer and self.signed_in_as else ""
+        lines.append(f"Profile: {self.profile}, signed in as the {who}{named}")
         if self.customer:
             endpoint = self.checks[0] if self.checks else None
             if endpoint is not None and endpoint.outcome is Outcome.OK:
@@ -150,8 +153,10 @@ def summarize(
     profile: str,
     customer: bool,
     own_batch: str | None = None,
+    signed_in_as: str | None = None,
 ) -> CaseSummary:
-    """The summary of a case from its checks and what history recorded on these skills."""
+    """The summary of a case from its checks and what history recorded on these skills;
+    `signed_in_as` names the customer (from the stored login) when known."""
     now = datetime.now(UTC)
     actions: list[HistoryEntry] = []
     if history is not None:
@@ -172,6 +177,7 @@ def summarize(
         checks=ordered,
         actions=shown,
         left_out=len(actions) - len(shown),
+        signed_in_as=signed_in_as,
     )
 
 

@@ -35,6 +35,7 @@ FAULT_ROUTES: dict[str, str] = {
     "customer-disable": "customer: disable",
     "token": "Login with Amazon: token",
     "revoke": "Login with Amazon: revoke",
+    "profile": "Login with Amazon: customer profile",
     "partner-token": "partner: token",
 }
 # Listeners a fault can be limited to ("lwa" is the hub's Login with Amazon).

@@ -18,6 +18,7 @@ from console.api.errors import AuthError, ConsoleError, ValidationError
 from console.api.models import AttemptListener
 from console.api.tokens import TokenProvider
 from console.auth.lwa import LoginFlow, LoginKind, scopes_for
+from console.auth.profile import Customer, fetch_customer
 from console.auth.provider import RefreshingTokenProvider, StaticTokenProvider
 from console.auth.refresh_lock import lock_path, refresh_lock
 from console.auth.token_endpoint import LwaClient, TokenSet
@@ -36,6 +37,7 @@ __all__ = [
     "logout",
     "move_logins",
     "save_if_current",
+    "signed_in_customer",
     "token_provider",
     "whoami",
 ]
@@ -183,7 +185,8 @@ def save_if_current(store: TokenStore, kind: str, fresh: TokenSet, held: str) ->
     """Store refreshed tokens, unless a newer login took the place of the one refreshed."""
     stored = store.load(kind)
     if stored is not None and stored.tokens.refresh_token == held:
-        store.save(kind, fresh, stored.client_id)  # (the client id spares save a second read)
+        # (the client id and customer spare save a second read)
+        store.save(kind, fresh, stored.client_id, stored.customer)
 
 
 def forget_if_current(store: TokenStore, kind: str, held: str) -> None:
@@ -205,8 +208,9 @@ async def login(
     store: TokenStore | None = None,
     on_attempt: AttemptListener | None = None,
 ) -> TokenSet:
-    """Browser login (PKCE, loopback redirect); the tokens end up in the keychain.
-    `on_attempt` sees each call to the token endpoint (the window's activity log)."""
+    """Browser login (PKCE, loopback redirect); the tokens end up in the keychain, with who
+    signed in for a customer login (see `login_customer`).
+    `on_attempt` sees each call to the login service (the window's activity log)."""
     store = store or TokenStore(profile)
     settings = lwa_settings(env)
     client = await asyncio.to_thread(_lwa_client, settings, store)  # may read the keychain
@@ -228,12 +232,24 @@ async def login(
         tokens = await flow.wait()
     finally:
         await flow.close()
+    customer = None
+    if kind is LoginKind.CUSTOMER:  # once, now: later the bar reads it from the keychain
+        try:
+            customer = await fetch_customer(
+                client.token_url,
+                tokens.access_token,
+                request_timeout=client.timeout,
+                listeners=client.listeners,
+            )
+        except asyncio.CancelledError:  # cancelled before anything holds the new login
+            await _revoke_quietly(client, tokens.refresh_token)
+            raise
     # Keychain calls may block (a locked keychain asks the user): keep them off the loop.
     # The refresh lock: a process refreshing the old login meanwhile stores nothing over it.
     async with refresh_lock(lock_path(store.profile, kind), settings.policy.deadline):
         previous = await asyncio.to_thread(store.load, kind)
         try:
-            await asyncio.to_thread(store.save, kind, tokens, client.client_id)
+            await asyncio.to_thread(store.save, kind, tokens, client.client_id, customer)
         except ConsoleError as exc:  # nothing holds the new login: it must not stay live
             await _revoke_quietly(client, tokens.refresh_token)
             exc.hint = f"{exc.hint} The new login could not be kept, so it was revoked again."
@@ -328,6 +344,7 @@ class LoginInfo:
     expires_at: float  # time.time() when the access token expires
     scope: str | None
     persistent: bool
+    customer: Customer | None = None  # customer logins: who (None: stored before it was asked)
 
     @property
     def expires_in(self) -> float:
@@ -348,9 +365,24 @@ def whoami(profile: str = "default", store: TokenStore | None = None) -> list[Lo
                     stored.tokens.expires_at,
                     stored.tokens.scope,
                     store.persistent,
+                    stored.customer,
                 )
             )
     return found
+
+
+def signed_in_customer(
+    env: Mapping[str, str], profile: str = "default", store: TokenStore | None = None
+) -> Customer | None:
+    """Who the stored customer login is (None: tokens from the environment, which name nobody,
+    no stored login, or one stored before the console asked)."""
+    if env.get("SKILL_CONSOLE_REFRESH_TOKEN") or env.get("SKILL_CONSOLE_ACCESS_TOKEN"):
+        return None
+    try:
+        stored = (store or TokenStore(profile)).load(LoginKind.CUSTOMER)
+    except ConsoleError:  # a locked keychain: the case goes on without the name
+        return None
+    return stored.customer if stored is not None else None
 
 
 def move_logins(old: str, new: str) -> None:
@@ -359,7 +391,7 @@ def move_logins(old: str, new: str) -> None:
     for kind in LoginKind:
         stored = source.load(kind)
         if stored is not None:
-            target.save(kind, stored.tokens)
+            target.save(kind, stored.tokens, stored.client_id, stored.customer)
             source.delete(kind)
     secret = source.client_secret()
     if secret:

@@ -9,3 +9,5 @@ class Account(NamedTuple):  # not a dataclass: `dataclasses` costs start-up time
     name: str
     kind: str  # developer | customer
     label: str
+    who: str = ""  # customer logins: who signed in (or why that is not known), in full
+    who_short: str = ""  # the same with long names and emails elided, for the account bar

@@ -13,6 +13,7 @@ from console.api.client import ApiSettings, AttemptListener
 from console.api.errors import ConsoleError
 from console.api.regions import EndpointMemory, region_of
 from console.auth.lwa import LoginFlow, LoginKind
+from console.auth.profile import Customer, who_line
 from console.auth.tokens import TokenStore
 from console.config import RuntimeState, api_settings, history_retention_days
 from console.services import ConsoleService, session
@@ -34,10 +35,16 @@ def load_transport() -> None:
     del anyio, httpcore
 
 
-def login_account(kind: str, profile: str) -> Account:
-    """The account entry for this profile's own login of `kind`."""
+WHO_LIMIT = 32  # characters of a name or an email in the account bar (full in its tooltip)
+
+
+def login_account(kind: str, profile: str, customer: Customer | None = None) -> Account:
+    """The account entry for this profile's own login of `kind`; a customer login says who."""
     label = "Developer" if kind == LoginKind.DEVELOPER else "Customer"
-    return Account(f"login-{kind}", kind, f"{label} — signed in (profile {profile})")
+    text = f"{label} — signed in (profile {profile})"
+    if kind == LoginKind.DEVELOPER:
+        return Account(f"login-{kind}", kind, text)
+    return Account(f"login-{kind}", kind, text, who_line(customer), who_line(customer, WHO_LIMIT))
 
 
 class Backend:
@@ -112,7 +119,7 @@ class Backend:
     @property
     def accounts(self) -> list[Account]:
         """Demo accounts (sandbox) first, then this profile's stored logins."""
-        logins = [login_account(i.kind, self.profile) for i in self.logins()]
+        logins = [login_account(i.kind, self.profile, i.customer) for i in self.logins()]
         return self._demo + logins
 
     def logins(self) -> list[session.LoginInfo]:
@@ -185,7 +192,8 @@ class Backend:
         )
         await self._drop(f"login-{kind}")  # its old service held the old tokens
         await self.reload_logins()
-        return login_account(kind, self.profile)
+        made = f"login-{kind}"  # with who signed in, as just stored
+        return next((a for a in self.accounts if a.name == made), login_account(kind, self.profile))
 
     async def logout(self) -> session.LogoutReport:
         await asyncio.to_thread(load_transport)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.api.errors import ConsoleError
+from console.auth.profile import who_line
 from console.ui.cells import name_hosts
 from console.ui.palette import ERROR, tint
 
@@ -74,6 +75,12 @@ class LoginPane(QGroupBox):
         self.state = QLabel("Not signed in.")
         self.state.setWordWrap(True)
         self.state.setAccessibleName("Login state")
+        # Which customer signed in, in full and selectable (the account bar elides it).
+        self.customer = QLabel()
+        self.customer.setWordWrap(True)
+        self.customer.setAccessibleName("Signed-in customer")
+        self.customer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.customer.hide()
         self.error = QLabel()
         self.error.setWordWrap(True)
         tint(self.error, ERROR)
@@ -95,6 +102,7 @@ class LoginPane(QGroupBox):
         layout.addLayout(grid)
         layout.addWidget(self.waiting)
         layout.addWidget(self.state)
+        layout.addWidget(self.customer)
         layout.addWidget(self.logout_button)
         layout.addWidget(self.error)
         layout.addStretch(1)
@@ -174,6 +182,7 @@ class LoginPane(QGroupBox):
         manage = self.backend is not None and not self.fixed and not busy
         for widget in (self.profile, self.new_profile, self.rename_profile, self.delete_profile):
             widget.setEnabled(manage and not self.outside_busy)
+        self._show_customer(logins)
         if busy:
             return
         problem = getattr(self.backend, "keychain_problem", None)
@@ -191,6 +200,14 @@ class LoginPane(QGroupBox):
         else:
             note = getattr(self.backend.store, "warning", None) if self.backend else None
             self.state.setText("Not signed in." + (f" {note}" if note else ""))
+
+    def _show_customer(self, logins: list[Any]) -> None:
+        """Who the customer login is; set only when it changes (a selection stays)."""
+        info = next((i for i in logins if i.kind == "customer"), None)
+        text = who_line(info.customer) if info is not None else ""
+        if text != self.customer.text():
+            self.customer.setText(text)
+        self.customer.setVisible(bool(text))
 
     # --- login --------------------------------------------------------------------------------
 

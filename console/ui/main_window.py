@@ -90,6 +90,14 @@ def _sets(raw: object) -> dict[str, list[str]]:
     return {str(k): [str(s) for s in v] for k, v in data.items() if isinstance(v, list)}
 
 
+def _account_words(account: Account) -> str:
+    """An account in a sentence: the customer's name and email when Amazon shared them (in
+    full: the detail pane and confirmations), else its label."""
+    if account.who.startswith("Customer: "):
+        return account.who.removeprefix("Customer: ")
+    return account.label.split(" — ")[0]
+
+
 class MainWindow(QMainWindow):
     close_requested = Signal()
     answers_landed = Signal()  # a batch or a single row finished: the history has new rows
@@ -759,10 +767,16 @@ class MainWindow(QMainWindow):
         account = self.current_account()
         if account is None:
             self.who.setText("Nobody signed in — open Sign in (Alt+G)")
+            self.who.setToolTip("")
         else:
             kind = "skill owner (developer)" if account.kind == "developer" else "customer"
             where = self.endpoint_answer.get(account.name, "")
-            self.who.setText(f"{account.label.split(' — ')[0]} · {kind}{where}")
+            if account.who:  # a browser sign-in: which customer (item 12)
+                self.who.setText(f"{account.who_short}{where}")
+                self.who.setToolTip(account.who)
+            else:
+                self.who.setText(f"{account.label.split(' — ')[0]} · {kind}{where}")
+                self.who.setToolTip("")
         if self._started:
             name = account.name if account else ""
             kind = account.kind if account else "developer"
@@ -985,7 +999,7 @@ class MainWindow(QMainWindow):
                 blocks.append(f"{'Stage ' + stage if stage else 'Customer status'}: Not checked")
         name = self.model.names.get(skill)
         account = self.current_account()
-        who = account.label.split(" — ")[0] if account else "—"
+        who = _account_words(account) if account else "—"
         header = f"{name} — {skill}" if name else skill
         self.detail.show_cells(f"{header}\nfor {who}", [f"Skill: {header}", *blocks], places)
 
@@ -1379,7 +1393,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QMessageBox
 
         account = self.current_account()
-        who = account.label.split(" — ")[0] if account else "?"
+        who = _account_words(account) if account else "?"
         names = [
             f"{self.model.names.get(r.skill_id or '', '')} ({r.skill_id})".strip() for r in rows
         ]
@@ -1443,9 +1457,23 @@ class MainWindow(QMainWindow):
             checks.insert(0, with_row(where, replace(where.row, line=0)))
         profile = self.backend.profile if self.backend else "default"
         summary = summarize(
-            checks, self.history, skill_ids=skills, profile=profile, customer=customer
+            checks,
+            self.history,
+            skill_ids=skills,
+            profile=profile,
+            customer=customer,
+            signed_in_as=self._customer_named(account),
         )
         return summary.text()
+
+    def _customer_named(self, account: Account | None) -> str | None:
+        """The signed-in customer's name and email (a browser sign-in that Amazon told)."""
+        if account is None or account.kind != "customer" or self.backend is None:
+            return None
+        for info in self.backend.logins():
+            if f"login-{info.kind}" == account.name and info.customer and info.customer.known:
+                return str(info.customer.who())
+        return None
 
     def copy_case_summary(self) -> None:
         if not self.selected_skills():

@@ -54,9 +54,11 @@ def login_process(
     )
 
 
-def browser_login(env: dict[str, str], account: str = "developer") -> tuple[int, str, str]:
+def browser_login(
+    env: dict[str, str], account: str = "developer", *extra: str
+) -> tuple[int, str, str]:
     """Run `skillctl login --no-browser` and play the browser for the URL it prints."""
-    proc = login_process(env, paste=False)
+    proc = login_process(env, *extra, paste=False)
     assert proc.stderr is not None
     seen = []
     for line in proc.stderr:
@@ -153,3 +155,31 @@ def test_a_wrong_paste_can_be_followed_by_the_right_one(sandbox: Any, tmp_path: 
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "state mismatch" in err and "Logged in as a developer" in out
+
+
+def test_a_customer_login_says_who_signed_in(sandbox: Any, tmp_path: Path) -> None:
+    import json
+
+    env = environ(sandbox, tmp_path, "tests.file_keyring.FileKeyring")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")  # this run's history, to look through
+    code, out, err = browser_login(env, "customer-eu", "--customer")
+    assert code == 0, err
+    assert "Customer: Elena Europa <elena.europa@example.com>" in out
+    who = skillctl(env, "--json", "whoami")
+    [login] = json.loads(who.stdout)["logins"]
+    assert login["customer"]["name"] == "Elena Europa"
+    assert login["customer"]["email"] == "elena.europa@example.com"
+    assert "Elena Europa <elena.europa@example.com>" in skillctl(env, "whoami").stdout
+    case = skillctl(env, "-v", "case", "--customer", SKILL_TRIVIA)
+    assert "signed in as the customer Elena Europa <elena.europa@example.com>" in case.stdout
+    assert "elena" not in case.stderr.lower()  # -v logs every attempt, never the profile
+    stored = "".join(
+        p.read_text(errors="replace") if p.suffix != ".sqlite3" else p.read_bytes().hex()
+        for d in ("config", "state", "data")
+        for p in (tmp_path / d).rglob("*")
+        if p.is_file()
+    )
+    assert list((tmp_path / "data").rglob("history.sqlite3"))  # the case was recorded
+    for personal in ("Elena", "elena.europa@example.com"):
+        assert personal not in stored and personal.encode().hex() not in stored
+    assert "elena.europa@example.com" in (tmp_path / "keyring.json").read_text()  # with the login

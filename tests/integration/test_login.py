@@ -263,7 +263,7 @@ async def test_logging_in_again_revokes_the_login_it_replaces(sandbox: Any) -> N
 async def test_a_login_the_keychain_refuses_is_revoked_again(
     sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(self: TokenStore, kind: str, tokens: TokenSet, client_id: str | None = None) -> None:
+    def refuse(self: TokenStore, kind: str, tokens: TokenSet, *_: object) -> None:
         raise AuthError("The OS keychain refused access (KeyringLocked)")
 
     monkeypatch.setattr(TokenStore, "save", refuse)
