@@ -741,6 +741,10 @@ class SkillApiClient:
             listener(attempt)
 
     async def _token(self, action: _Action, base: str) -> str:
+        # A token in hand needs no deadline (and no timer per request, which a batch notices).
+        fresh = self.tokens.fresh_token()
+        if fresh is not None:
+            return fresh
         return await self._within_deadline(action, base, self.tokens.access_token())
 
     async def _refresh(self, action: _Action, base: str, rejected: str) -> str:

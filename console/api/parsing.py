@@ -75,6 +75,9 @@ def error_fields(body: bytes) -> tuple[str | None, str | None]:
 
 def request_id(headers: Mapping[str, str]) -> str | None:
     """The answer's request id (x-amzn-RequestId, or another x-amz-* request id header)."""
+    usual = headers.get(_REQUEST_ID_HEADERS[0])  # (httpx's headers ignore case: Amazon's name)
+    if usual is not None and _REQUEST_ID_VALUE.fullmatch(usual.strip()):
+        return usual.strip()
     lowered = {name.lower(): value for name, value in headers.items()}
     names = [n for n in _REQUEST_ID_HEADERS if n in lowered]
     names += sorted(n for n in lowered if n not in names and _REQUEST_ID_NAME.fullmatch(n))

@@ -23,6 +23,10 @@ class TokenProvider(Protocol):
         """A token to send now (may refresh first if it is known to be expired)."""
         ...
 
+    def fresh_token(self) -> str | None:
+        """A token known to be good now, without waiting; None: ask `access_token`."""
+        ...
+
     async def refresh(self, rejected: str) -> str:
         """A new token after the API refused `rejected` with 401."""
         ...

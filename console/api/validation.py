@@ -37,8 +37,8 @@ def skill_id_problem(skill_id: str) -> str | None:
         return f"A skill ID has at most {MAX_SKILL_ID} characters (this one has {len(skill_id)})."
     if skill_id != skill_id.strip():
         return "Remove the spaces around the skill ID."
-    bad = sorted({c for c in skill_id if not _SKILL_ID_CHARS.fullmatch(c)})
-    if bad:
+    if not _SKILL_ID_CHARS.fullmatch(skill_id):  # (one match per call: every request checks)
+        bad = sorted({c for c in skill_id if not _SKILL_ID_CHARS.fullmatch(c)})
         shown = " ".join(repr(c) for c in bad[:5])
         return f"A skill ID may only hold letters, digits, '.', '_' and '-' (found {shown})."
     if not skill_id.startswith("amzn1."):

@@ -29,6 +29,9 @@ class StaticTokenProvider:
     async def access_token(self) -> str:
         return self._token
 
+    def fresh_token(self) -> str | None:
+        return self._token
+
     async def refresh(self, rejected: str) -> str:
         raise AuthError(
             "The access token was refused and there is no refresh token to renew it",
@@ -99,10 +102,15 @@ class RefreshingTokenProvider:
         return self._current
 
     async def access_token(self) -> str:
+        return self.fresh_token() or await self.refresh(
+            self._current.access_token if self._current else ""
+        )
+
+    def fresh_token(self) -> str | None:
         current = self._current
         if current is not None and not current.expired():
             return current.access_token
-        return await self.refresh(current.access_token if current else "")
+        return None
 
     async def refresh(self, rejected: str) -> str:
         async with self._lock:

@@ -84,6 +84,9 @@ class Tokens:
     async def access_token(self) -> str:
         return self.token
 
+    def fresh_token(self) -> str | None:
+        return self.token
+
     async def refresh(self, rejected: str) -> str:
         self.token = "Atza|second"
         return self.token

@@ -212,5 +212,8 @@ class _NoTokens:
     async def access_token(self) -> str:
         raise AssertionError("not used")
 
+    def fresh_token(self) -> str | None:
+        raise AssertionError("not used")
+
     async def refresh(self, rejected: str) -> str:
         raise AssertionError("not used")

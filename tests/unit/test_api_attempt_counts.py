@@ -22,6 +22,9 @@ class _Tokens:
     async def access_token(self) -> str:
         return self.token
 
+    def fresh_token(self) -> str | None:
+        return self.token
+
     async def refresh(self, rejected: str) -> str:
         self.token = "new"
         return self.token
