@@ -177,9 +177,14 @@ class Backend:
         if building is None:
             building = asyncio.ensure_future(asyncio.to_thread(self.service, account))
             self._building[account] = building
-            building.add_done_callback(lambda _: self._building.pop(account, None))
+            building.add_done_callback(lambda done: self._built(account, done))
         # shielded: a row cancelled while it waits leaves the build to the others
         return await asyncio.shield(building)
+
+    def _built(self, account: str, done: asyncio.Future[ConsoleService]) -> None:
+        self._building.pop(account, None)  # a failed build is tried again by the next row
+        if not done.cancelled():
+            done.exception()  # seen by its waiters; none left (all cancelled) is not an error
 
     async def login(self, kind: str, on_started: Callable[[LoginFlow], None]) -> Account:
         """Browser login for this profile; returns the account entry to select."""
