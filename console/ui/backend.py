@@ -70,6 +70,7 @@ class Backend:
         self.store = TokenStore(profile, memory_only=not persist)
         self.open_browser: Callable[[str], bool] | None = None  # None: the system browser
         self._services: dict[str, ConsoleService] = {}
+        self._building: dict[str, asyncio.Future[ConsoleService]] = {}  # see aservice
         self._listeners: list[AttemptListener] = []
         # The keychain is read and written off the UI thread (it may be slow, locked or ask the
         # user); the widgets see this copy, renewed after logins, logouts and refreshes.
@@ -173,10 +174,24 @@ class Backend:
         return self._services[account]
 
     async def aservice(self, account: str) -> ConsoleService:
-        """`service`, but a first build (TLS context, CA bundle) runs off the UI thread."""
+        """`service`, but a first build (TLS context, CA bundle, the history) runs off the UI
+        thread, once: the rows of a batch that ask for it meanwhile wait for the same build
+        (each building its own made services that were never closed, and the threads' work
+        held the GIL against the window's first paint)."""
         if account in self._services:
             return self._services[account]
-        return await asyncio.to_thread(self.service, account)
+        building = self._building.get(account)
+        if building is None:
+            building = asyncio.ensure_future(asyncio.to_thread(self.service, account))
+            self._building[account] = building
+            building.add_done_callback(lambda done: self._built(account, done))
+        # shielded: a row cancelled while it waits leaves the build to the others
+        return await asyncio.shield(building)
+
+    def _built(self, account: str, done: asyncio.Future[ConsoleService]) -> None:
+        self._building.pop(account, None)  # a failed build is tried again by the next row
+        if not done.cancelled():
+            done.exception()  # seen by its waiters; none left (all cancelled) is not an error
 
     async def login(self, kind: str, on_started: Callable[[LoginFlow], None]) -> Account:
         """Browser login for this profile; returns the account entry to select."""

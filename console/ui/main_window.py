@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # asyncio, the API models and the service stack load after th
     from console.ui.backend import Backend
     from console.ui.history_view import HistoryView
     from console.ui.login_pane import LoginPane
+    from console.ui.warm_up import WarmUp
     from console.ui.workbench_model import WorkbenchModel
 
 LOG_HEIGHT = 150  # the log's first height: the workbench keeps room above it at 1280×720
@@ -125,6 +126,8 @@ class MainWindow(QMainWindow):
         self._selected: list[str] | None = None  # see selected_skills
         self._shortcuts: list[tuple[QAction, str | QKeySequence.StandardKey]] = []
         self._started = False
+        self._closing = False
+        self.warm_up: WarmUp | None = None  # see _warm_up
         self.backend_factory: Callable[[str], Backend] | None = None  # profile → backend
         self.pinned = _pinned(settings.value("pinnedSkills", "{}"))
         self.sets = _sets(settings.value("pinnedSets", "{}"))
@@ -1616,8 +1619,23 @@ class MainWindow(QMainWindow):
         if not self.painted:
             self.painted = True
             QTimer.singleShot(0, self, self.finish_start)
+        elif self._started and self.warm_up is None and not self._closing:
+            QTimer.singleShot(0, self, self._warm_up)  # the complete window is drawn
+
+    def _warm_up(self) -> None:
+        """What the first action would pay for once, paid in the idle turns after the complete
+        window is drawn, a small step at a time (console/ui/warm_up.py)."""
+        if self.warm_up is not None or self._closing:
+            return
+        from console.ui.warm_up import WarmUp
+
+        self.warm_up = WarmUp(self)
+        self.warm_up.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
+        if self.warm_up is not None:
+            self.warm_up.stop()
         self.save_settings()
         self.cancel()
         self.shutdown.set()  # the main coroutine finishes the clean-up (QT-ASYNC-NOTES)

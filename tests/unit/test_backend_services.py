@@ -1,0 +1,71 @@
+"""An account's service is built once, off the UI thread, however many rows ask at once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from console.ui.accounts import Account
+from console.ui.backend import Backend
+
+ENV = {
+    "SKILL_CONSOLE_ACCESS_TOKEN": "Atza|test-only",
+    "SKILL_CONSOLE_ENDPOINTS": "na=http://127.0.0.1:9,eu=http://127.0.0.1:9,fe=http://127.0.0.1:9",
+}
+
+
+def backend() -> Backend:
+    account = Account("dev", "developer", "Developer")
+    return Backend([account], {"dev": ENV}, login_env=ENV, persist=False, record=False)
+
+
+def test_rows_asking_at_once_share_one_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = backend()
+    builds: list[str] = []
+    release = threading.Event()
+    original = Backend.service
+
+    def slow(self: Backend, account: str) -> object:
+        builds.append(threading.current_thread().name)
+        release.wait(5)
+        return original(self, account)
+
+    monkeypatch.setattr(Backend, "service", slow)
+
+    async def scenario() -> None:
+        waiters = [asyncio.ensure_future(shared.aservice("dev")) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        waiters[0].cancel()  # a row cancelled while it waits leaves the build to the others
+        release.set()
+        done = await asyncio.gather(*waiters, return_exceptions=True)
+        assert isinstance(done[0], asyncio.CancelledError)
+        assert done[1] is done[2] and done[1] is await shared.aservice("dev")
+        await shared.aclose()
+
+    asyncio.run(scenario())
+    assert len(builds) == 1 and builds[0] != threading.main_thread().name
+
+
+def test_a_failed_build_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = backend()
+    original = Backend.service
+    calls: list[int] = []
+
+    def flaky(self: Backend, account: str) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the first build fails")
+        return original(self, account)
+
+    monkeypatch.setattr(Backend, "service", flaky)
+
+    async def scenario() -> None:
+        with pytest.raises(RuntimeError):
+            await shared.aservice("dev")
+        assert await shared.aservice("dev") is not None
+        await shared.aclose()
+
+    asyncio.run(scenario())
+    assert len(calls) == 2
