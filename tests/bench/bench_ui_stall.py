@@ -137,9 +137,10 @@ def batch_faults(sandbox: Sandbox) -> None:
 
 async def big_batch(window: MainWindow) -> int:
     """500 rows (250 skills × both stages) with 429s and 503s in a share of the answers."""
-    window._choose_account("developer")
     skills = [f"amzn1.ask.skill.{n:08d}-0000-4000-8000-000000000000" for n in range(250)]
-    # three user actions (paste the list, select all, Check): three turns of the loop
+    # four user actions (switch account, paste the list, select all, Check): four turns
+    window._choose_account("developer")
+    await asyncio.sleep(0)
     window.model.add_skills(skills)
     await asyncio.sleep(0)
     window.select_skills(skills)
@@ -235,7 +236,10 @@ def main() -> None:
     app = QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    with loop:
+    # The history (and any other data) in a directory of its own: not the user's, which
+    # grows with every run and would make one run differ from the next.
+    with tempfile.TemporaryDirectory(prefix="bench-ui-stall-") as data, loop:
+        os.environ["XDG_DATA_HOME"] = data
         print(json.dumps(loop.run_until_complete(main_async(args.in_process))))
 
 
