@@ -458,7 +458,11 @@ class MainWindow(QMainWindow):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sandbox_address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table.setModel(self.model)
-        self.table.setItemDelegate(StateDelegate(self.table))
+        # Only the state columns (owner: development, live; customer: state, then a text
+        # column it passes on): the other cells keep Qt's own delegate, without a Python call.
+        states = StateDelegate(self.table)
+        for column in (2, 3):
+            self.table.setItemDelegateForColumn(column, states)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the ID's tail tells apart
         header = self.table.horizontalHeader()

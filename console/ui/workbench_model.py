@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # QStyle's many enums take ~5 ms to create: at the first stat
 
 STATE_ROLE = 0x0100 + 1  # Qt.UserRole + 1: the cell's semantic state
 KEY_ROLE = 0x0100 + 2  # the cell's CellKey (works through proxies)
+# Qt.DisplayRole (0) and Qt.ToolTipRole (3), as numbers: Qt's enums are not created at start-up.
+_SERVED_ROLES = frozenset({0, 3, STATE_ROLE, KEY_ROLE})
 _INDEX = QModelIndex | QPersistentModelIndex
 OWNER_COLUMNS = ("Name", "Skill ID", "Development", "Live", "Last checked")
 CUSTOMER_COLUMNS = ("Name", "Skill ID", "State", "Account link", "Region", "Last checked")
@@ -87,7 +89,8 @@ class WorkbenchModel(QAbstractTableModel):
         return self.cells.setdefault(key, Cell())
 
     def data(self, index: _INDEX, role: int = 0) -> Any:
-        if not index.isValid():
+        # A view asks each cell for a dozen roles at every paint; only these have answers.
+        if role not in _SERVED_ROLES or not index.isValid():
             return None
         skill = self.skills[index.row()]
         column = index.column()
