@@ -55,7 +55,7 @@ class ReservingConnectionPool(httpcore.AsyncConnectionPool):
         self, reserved: set[int], closing: list[httpcore.AsyncConnectionInterface]
     ) -> list[httpcore.AsyncConnectionInterface]:
         """The connections still worth keeping: closed ones dropped; idle ones beyond the
-        keep-alive limit, and (on a sweep) expired ones, moved to `closing`."""
+        keep-alive limit, (on a sweep) expired ones, and abandoned ones moved to `closing`."""
         now = time.monotonic()
         sweep = now >= self._next_sweep
         if sweep:
@@ -65,11 +65,19 @@ class ReservingConnectionPool(httpcore.AsyncConnectionPool):
         for connection in self._connections:
             if connection.is_closed():
                 continue
-            if id(connection) not in reserved and connection.is_idle():
-                if (sweep and connection.has_expired()) or idle >= self._max_keepalive_connections:
-                    closing.append(connection)
-                    continue
-                idle += 1
+            if id(connection) in reserved:
+                kept.append(connection)
+                continue
+            if not connection.is_idle():
+                # Held by no request, yet not idle: its request was cancelled after it was handed
+                # this connection and before it started on it (still NEW). Nobody would ever use
+                # or give it back, and it would hold a place under max_connections for ever.
+                closing.append(connection)
+                continue
+            if (sweep and connection.has_expired()) or idle >= self._max_keepalive_connections:
+                closing.append(connection)
+                continue
+            idle += 1
             kept.append(connection)
         return kept
 
