@@ -19,6 +19,8 @@ per `SWEEP_INTERVAL`. Everything else (TLS, limits, proxies, retries) is httpx's
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpcore
 import httpx
@@ -35,6 +37,23 @@ class ReservingConnectionPool(httpcore.AsyncConnectionPool):
     """httpcore's pool, with one request per connection from the moment it is assigned."""
 
     _next_sweep = 0.0  # monotonic time of the next full expiry pass
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        response = await super().handle_async_request(request)
+        pool_request = getattr(response.stream, "_pool_request", None)
+        if pool_request is not None:
+            response.stream = _ReleasingStream(response.stream, pool_request, self)
+        return response
+
+    async def _release(self, pool_request: Any) -> None:
+        """Take a request whose answer's close was cut short out of the pool (the connection
+        goes to the next request, or is closed if it was left mid-answer)."""
+        with self._optional_thread_lock:
+            if pool_request not in self._requests:
+                return  # the usual case: httpcore's close got that far
+            self._requests.remove(pool_request)
+            closing = self._assign_requests_to_connections()
+        await self._close_connections(closing)
 
     def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
         """Assign queued requests to connections; return the connections to close."""
@@ -110,6 +129,29 @@ class ReservingConnectionPool(httpcore.AsyncConnectionPool):
         connection = self.create_connection(origin)
         self._connections.append(connection)
         return connection
+
+
+class _ReleasingStream:
+    """An answer's body whose close always gives its connection back to the pool.
+
+    httpcore closes an answer in a "shielded" block that a Cancel still cuts short under
+    asyncio (at its state lock's turn); the request then stayed in the pool and kept its
+    connection reserved for ever. This close finishes the job whatever happened."""
+
+    def __init__(self, stream: Any, pool_request: Any, pool: ReservingConnectionPool) -> None:
+        self._stream = stream
+        self._pool_request = pool_request
+        self._pool = pool
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for part in self._stream:
+            yield part
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            await self._pool._release(self._pool_request)
 
 
 def install(client: httpx.AsyncClient) -> bool:

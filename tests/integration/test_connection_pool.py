@@ -299,3 +299,33 @@ async def test_a_request_cancelled_between_connect_and_send_gives_the_connection
         assert (await client.get(server.url)).text == "ok"
         assert not reserving._requests
         await server.closed.wait()  # the abandoned connection's socket was closed
+
+
+async def test_a_request_cancelled_while_its_answer_is_closed_gives_the_connection_back(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancel lands in the one turn httpcore yields while it closes a read answer (its
+    connection's state lock): httpcore's 'shielded' close ends there, leaving the request in
+    the pool and the connection ACTIVE, which held the pool's one place for ever."""
+    from httpcore._async.http11 import AsyncHTTP11Connection
+
+    server.hold.set()
+    closing = AsyncHTTP11Connection._response_closed
+    armed = [True]
+
+    async def cancelled_meanwhile(self: AsyncHTTP11Connection) -> None:
+        if armed[0]:
+            armed[0] = False
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()  # delivered at the state lock's turn inside the close
+        await closing(self)
+
+    monkeypatch.setattr(AsyncHTTP11Connection, "_response_closed", cancelled_meanwhile)
+    async with short_pool_wait_client(max_connections=1) as client:
+        reserving = pool_of(client)
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.create_task(client.get(server.url))
+        assert not armed[0]
+        assert (await client.get(server.url)).text == "ok"
+        assert not reserving._requests
