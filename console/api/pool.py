@@ -10,7 +10,10 @@ churn was a third of the client's time per request (encode/httpcore#1035, pydant
 handed to a request is reserved for it until the request ends, and an idle connection's socket
 is polled (has the server closed it?) when it is about to be handed out, not on every pass.
 Idle connections nobody picks are still closed on keep-alive expiry, by a full pass at most once
-per `SWEEP_INTERVAL`. Everything else (TLS, limits, proxies, retries) is httpx's own.
+per `SWEEP_INTERVAL`. A request cancelled after it was handed a connection and before it
+started on it, or while its answer was being closed, gives the connection back (httpcore's pool
+kept those for ever, each holding a place under `max_connections`). Everything else (TLS,
+limits, proxies, retries) is httpx's own.
 
 `install` swaps it into an `httpx.AsyncClient` whose default transport is a plain
 `httpx.AsyncHTTPTransport` over a plain HTTP/1.1 pool, and leaves any other client as it is.
