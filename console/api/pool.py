@@ -10,7 +10,10 @@ churn was a third of the client's time per request (encode/httpcore#1035, pydant
 handed to a request is reserved for it until the request ends, and an idle connection's socket
 is polled (has the server closed it?) when it is about to be handed out, not on every pass.
 Idle connections nobody picks are still closed on keep-alive expiry, by a full pass at most once
-per `SWEEP_INTERVAL`. Everything else (TLS, limits, proxies, retries) is httpx's own.
+per `SWEEP_INTERVAL`. A request cancelled after it was handed a connection and before it
+started on it, or while its answer was being closed, gives the connection back (httpcore's pool
+kept those for ever, each holding a place under `max_connections`). Everything else (TLS,
+limits, proxies, retries) is httpx's own.
 
 `install` swaps it into an `httpx.AsyncClient` whose default transport is a plain
 `httpx.AsyncHTTPTransport` over a plain HTTP/1.1 pool, and leaves any other client as it is.
@@ -19,6 +22,8 @@ per `SWEEP_INTERVAL`. Everything else (TLS, limits, proxies, retries) is httpx's
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpcore
 import httpx
@@ -35,6 +40,23 @@ class ReservingConnectionPool(httpcore.AsyncConnectionPool):
     """httpcore's pool, with one request per connection from the moment it is assigned."""
 
     _next_sweep = 0.0  # monotonic time of the next full expiry pass
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        response = await super().handle_async_request(request)
+        pool_request = getattr(response.stream, "_pool_request", None)
+        if pool_request is not None:
+            response.stream = _ReleasingStream(response.stream, pool_request, self)
+        return response
+
+    async def _release(self, pool_request: Any) -> None:
+        """Take a request whose answer's close was cut short out of the pool (the connection
+        goes to the next request, or is closed if it was left mid-answer)."""
+        with self._optional_thread_lock:
+            if pool_request not in self._requests:
+                return  # the usual case: httpcore's close got that far
+            self._requests.remove(pool_request)
+            closing = self._assign_requests_to_connections()
+        await self._close_connections(closing)
 
     def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
         """Assign queued requests to connections; return the connections to close."""
@@ -55,7 +77,7 @@ class ReservingConnectionPool(httpcore.AsyncConnectionPool):
         self, reserved: set[int], closing: list[httpcore.AsyncConnectionInterface]
     ) -> list[httpcore.AsyncConnectionInterface]:
         """The connections still worth keeping: closed ones dropped; idle ones beyond the
-        keep-alive limit, and (on a sweep) expired ones, moved to `closing`."""
+        keep-alive limit, (on a sweep) expired ones, and abandoned ones moved to `closing`."""
         now = time.monotonic()
         sweep = now >= self._next_sweep
         if sweep:
@@ -65,11 +87,19 @@ class ReservingConnectionPool(httpcore.AsyncConnectionPool):
         for connection in self._connections:
             if connection.is_closed():
                 continue
-            if id(connection) not in reserved and connection.is_idle():
-                if (sweep and connection.has_expired()) or idle >= self._max_keepalive_connections:
-                    closing.append(connection)
-                    continue
-                idle += 1
+            if id(connection) in reserved:
+                kept.append(connection)
+                continue
+            if not connection.is_idle():
+                # Held by no request, yet not idle: its request was cancelled after it was handed
+                # this connection and before it started on it (still NEW). Nobody would ever use
+                # or give it back, and it would hold a place under max_connections for ever.
+                closing.append(connection)
+                continue
+            if (sweep and connection.has_expired()) or idle >= self._max_keepalive_connections:
+                closing.append(connection)
+                continue
+            idle += 1
             kept.append(connection)
         return kept
 
@@ -102,6 +132,29 @@ class ReservingConnectionPool(httpcore.AsyncConnectionPool):
         connection = self.create_connection(origin)
         self._connections.append(connection)
         return connection
+
+
+class _ReleasingStream:
+    """An answer's body whose close always gives its connection back to the pool.
+
+    httpcore closes an answer in a "shielded" block that a Cancel still cuts short under
+    asyncio (at its state lock's turn); the request then stayed in the pool and kept its
+    connection reserved for ever. This close finishes the job whatever happened."""
+
+    def __init__(self, stream: Any, pool_request: Any, pool: ReservingConnectionPool) -> None:
+        self._stream = stream
+        self._pool_request = pool_request
+        self._pool = pool
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for part in self._stream:
+            yield part
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            await self._pool._release(self._pool_request)
 
 
 def install(client: httpx.AsyncClient) -> bool:

@@ -120,7 +120,10 @@ async def fetch_customer(
     request_timeout: float = 15.0,
     listeners: list[AttemptListener] | None = None,
 ) -> Customer:
-    """One GET of the profile; never raises for what the service or the network did."""
+    """One GET of the profile, over within `request_timeout` as a whole (the sign-in waits
+    for it); never raises for what the service or the network did."""
+    import asyncio
+
     import httpx
 
     from console.api.tls import shared_ssl_context
@@ -132,19 +135,30 @@ async def fetch_customer(
     body: Any = None
     kind = ""
     try:
-        async with httpx.AsyncClient(timeout=request_timeout, verify=shared_ssl_context()) as http:
-            response = await http.get(
-                url,
-                headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
-            )
-            status = response.status_code
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
+        # httpx's timeout is per connect, write and read: an answer that trickles in a byte at
+        # a time would hold the sign-in for as long as it lasts. This bounds the whole GET.
+        async with asyncio.timeout(request_timeout):
+            async with httpx.AsyncClient(
+                timeout=request_timeout, verify=shared_ssl_context()
+            ) as http:
+                response = await http.get(
+                    url,
+                    headers={
+                        "Authorization": f"Bearer {access_token}",
+                        "Accept": "application/json",
+                    },
+                )
+                status = response.status_code
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = None
     except httpx.HTTPError as exc:
         failure = redact(str(exc) or type(exc).__name__, access_token)
         kind = type(exc).__name__
+    except TimeoutError:
+        status, failure = None, f"no complete answer within {request_timeout:g} s"
+        kind = "timed out"
     attempt = Attempt(
         method="GET",
         url=url,

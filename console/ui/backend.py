@@ -286,6 +286,7 @@ class Backend:
     async def aclose(self) -> None:
         if self._saves:  # a refreshed login must reach the keychain before we go
             await asyncio.gather(*self._saves, return_exceptions=True)
+        await self._builds_done(*self._building)  # a build under way stores its service later
         services, self._services = list(self._services.values()), {}
         for service in services:
             await service.aclose()
@@ -295,7 +296,15 @@ class Backend:
         if history is not None:
             history.close()
 
+    async def _builds_done(self, *accounts: str) -> None:
+        """Wait until these accounts' service builds under way have stored (or failed)."""
+        builds = [self._building[a] for a in accounts if a in self._building]
+        if builds:
+            await asyncio.wait(builds)  # (not gather: a cancelled wait leaves the build alone)
+
     async def _drop(self, account: str) -> None:
+        # A build under way read the old login: let it finish, then drop what it made.
+        await self._builds_done(account)
         service = self._services.pop(account, None)
         if service is not None:
             await service.aclose()

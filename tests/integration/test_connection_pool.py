@@ -217,3 +217,115 @@ class _NoTokens:
 
     async def refresh(self, rejected: str) -> str:
         raise AssertionError("not used")
+
+
+def short_pool_wait_client(**limits: Any) -> httpx.AsyncClient:
+    """A reserving client whose requests give up waiting for a connection after 5 s (a pool
+    that lost its only connection would make them wait for ever)."""
+    client = httpx.AsyncClient(limits=httpx.Limits(**limits), timeout=httpx.Timeout(10, pool=5))
+    assert pool.install(client)
+    return client
+
+
+async def test_a_request_cancelled_as_it_is_handed_a_new_connection_gives_it_back(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queued request is cancelled in the very turn the pool creates a connection for it,
+    before it could connect: that never-used connection must not keep its place in the pool
+    (httpcore's own pool keeps it for ever; at max_connections=1 every later request waited)."""
+    server.close_after_answer = True  # the first answer's connection cannot be reused
+    async with short_pool_wait_client(max_connections=1) as client:
+        reserving = pool_of(client)
+        first = asyncio.create_task(client.get(server.url))
+        await server.until_waiting(1)
+        queued = asyncio.create_task(client.get(server.url))
+        await asyncio.sleep(0)  # let it enter the pool and wait there
+        assert len(reserving._requests) == 2
+        waiting = reserving._requests[1]
+        assign = pool.ReservingConnectionPool._assign_requests_to_connections
+
+        def cancel_when_handed(self: pool.ReservingConnectionPool) -> list[Any]:
+            closing = assign(self)
+            if waiting.connection is not None:
+                queued.cancel()  # e.g. its row's Cancel, in the turn it is handed a connection
+            return closing
+
+        monkeypatch.setattr(
+            pool.ReservingConnectionPool, "_assign_requests_to_connections", cancel_when_handed
+        )
+        server.hold.set()
+        assert (await first).text == "ok"
+        with pytest.raises(asyncio.CancelledError):
+            await queued
+        monkeypatch.setattr(pool.ReservingConnectionPool, "_assign_requests_to_connections", assign)
+        assert (await client.get(server.url)).text == "ok"
+        assert not reserving._requests
+
+
+class _CancelAfterConnect(httpcore.AsyncNetworkBackend):
+    """Connects for real, then cancels the connecting task (once): it ends before its request
+    starts on the new connection, the socket open and the connection in state NEW."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+        self.armed = True
+
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        stream = await self._backend.connect_tcp(*args, **kwargs)
+        if self.armed:
+            self.armed = False
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()
+        return stream
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+async def test_a_request_cancelled_between_connect_and_send_gives_the_connection_back(
+    server: Server,
+) -> None:
+    """Cancelled after its connection was made and before its request started on it: the
+    connection (open, never used) is closed, and the next request gets the pool's one place."""
+    server.hold.set()
+    async with short_pool_wait_client(max_connections=1) as client:
+        reserving = pool_of(client)
+        backend = _CancelAfterConnect(reserving._network_backend)
+        reserving._network_backend = backend
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.create_task(client.get(server.url))
+        assert not backend.armed
+        assert (await client.get(server.url)).text == "ok"
+        assert not reserving._requests
+        await server.closed.wait()  # the abandoned connection's socket was closed
+
+
+async def test_a_request_cancelled_while_its_answer_is_closed_gives_the_connection_back(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancel lands in the one turn httpcore yields while it closes a read answer (its
+    connection's state lock): httpcore's 'shielded' close ends there, leaving the request in
+    the pool and the connection ACTIVE, which held the pool's one place for ever."""
+    from httpcore._async.http11 import AsyncHTTP11Connection
+
+    server.hold.set()
+    closing = AsyncHTTP11Connection._response_closed
+    armed = [True]
+
+    async def cancelled_meanwhile(self: AsyncHTTP11Connection) -> None:
+        if armed[0]:
+            armed[0] = False
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()  # delivered at the state lock's turn inside the close
+        await closing(self)
+
+    monkeypatch.setattr(AsyncHTTP11Connection, "_response_closed", cancelled_meanwhile)
+    async with short_pool_wait_client(max_connections=1) as client:
+        reserving = pool_of(client)
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.create_task(client.get(server.url))
+        assert not armed[0]
+        assert (await client.get(server.url)).text == "ok"
+        assert not reserving._requests

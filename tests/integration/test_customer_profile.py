@@ -131,3 +131,37 @@ async def test_a_developer_login_asks_no_profile(sandbox: Any) -> None:
     await session.login(env, profile="dev", open_browser=opener, on_attempt=attempts.append)
     assert not any(a.url.endswith("/user/profile") for a in attempts)
     assert session.whoami("dev")[0].customer is None
+
+
+async def test_a_trickling_profile_answer_cannot_hold_the_sign_in_past_its_timeout() -> None:
+    """An answer that keeps coming a byte at a time never trips httpx's per-read timeout; the
+    fetch as a whole still ends at `request_timeout` (the sign-in waits for it), name unknown."""
+    import asyncio
+    import contextlib
+
+    body = b'{"name": "Slow Sam", "email": "sam@example.com", "user_id": "amzn1.account.S"}'
+
+    finished = asyncio.Event()
+
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+            writer.write(b"Content-Length: %d\r\n\r\n" % len(body))
+            for byte in body:  # ~8 s in all, each byte well within the read timeout
+                if reader.at_eof():
+                    break  # the client gave up
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(0.1)
+        writer.close()
+        finished.set()
+
+    server = await asyncio.start_server(drip, "127.0.0.1", 0)
+    host, port = server.sockets[0].getsockname()[:2]
+    async with server:
+        token_url = f"http://{host}:{port}/auth/o2/token"
+        customer = await fetch_customer(token_url, "Atza|test-only", request_timeout=1.0)
+        await finished.wait()
+    assert not customer.known
+    assert "could not be fetched" in str(customer.missing)

@@ -69,3 +69,65 @@ def test_a_failed_build_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
 
     asyncio.run(scenario())
     assert len(calls) == 2
+
+
+def _closed(service: object) -> bool:
+    return bool(service.client._http.is_closed)  # type: ignore[attr-defined]
+
+
+def _held_build(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Service builds that say when they start and wait for `release` before they finish."""
+    started, release = threading.Event(), threading.Event()
+    original = Backend.service
+
+    def held(self: Backend, account: str) -> object:
+        started.set()
+        release.wait(5)
+        return original(self, account)
+
+    monkeypatch.setattr(Backend, "service", held)
+    return started, release
+
+
+def test_closing_during_a_build_closes_the_service_it_makes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The window closes while a row's service is being built: the service that build makes
+    is closed too (it was stored after aclose had closed the others, and never closed)."""
+    shared = backend()
+    started, release = _held_build(monkeypatch)
+
+    async def scenario() -> None:
+        row = asyncio.ensure_future(shared.aservice("dev"))
+        await asyncio.to_thread(started.wait, 5)
+        closing = asyncio.ensure_future(shared.aclose())
+        await asyncio.sleep(0)  # aclose is under way while the build still runs
+        release.set()
+        await closing
+        assert _closed(await row)
+        assert not shared._services
+
+    asyncio.run(scenario())
+
+
+def test_a_login_dropped_during_its_build_does_not_keep_that_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Logout (or a new login) drops the account's service while a row is building it: the
+    build's service, made from the old login, is closed and not kept for the next row."""
+    shared = backend()
+    started, release = _held_build(monkeypatch)
+
+    async def scenario() -> None:
+        row = asyncio.ensure_future(shared.aservice("dev"))
+        await asyncio.to_thread(started.wait, 5)
+        dropping = asyncio.ensure_future(shared._drop("dev"))
+        await asyncio.sleep(0)
+        release.set()
+        await dropping
+        old = await row
+        assert _closed(old)
+        assert "dev" not in shared._services
+        await shared.aclose()
+
+    asyncio.run(scenario())
