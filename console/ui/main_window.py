@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # asyncio, the API models and the service stack load after th
 
 LOG_HEIGHT = 150  # the log's first height: the workbench keeps room above it at 1280×720
 MINIMUM = (960, 600)
+PROGRESS_MS = 50  # the batch progress bar shows the count at most this often
 LOGIN_WIDTH = 300  # the stated minimum size: every primary action still shows
 FIRST_SIZE = (1280, 760)
 READY = "Ready. Add skills (paste IDs, import a CSV or pick a pinned set), select rows, press F5."
@@ -435,6 +436,14 @@ class MainWindow(QMainWindow):
         self.countdown = QTimer(self)
         self.countdown.setInterval(500)
         self.countdown.timeout.connect(self._tick)
+        # QProgressBar.setValue repaints at once, and with it every dirty part of the window
+        # (the table's landed rows): once per answer, several times in one turn of a batch.
+        # The bar shows the count at most every PROGRESS_MS instead.
+        self._progress_done = 0
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(PROGRESS_MS)
+        self._progress_timer.timeout.connect(lambda: self.progress.setValue(self._progress_done))
 
     def finish_start(self) -> None:
         """Everything the first frame does not need, right after it: the table model and its
@@ -1170,11 +1179,14 @@ class MainWindow(QMainWindow):
                 async for result in run.results():
                     done += 1
                     failures += result.outcome in ("failed", "unknown")
-                    self.progress.setValue(done)
+                    self._progress_done = done
+                    if not self._progress_timer.isActive():
+                        self._progress_timer.start()
                     self._apply(result)
             finally:
                 self.batch = None
                 self.answers_landed.emit()
+                self._progress_timer.stop()
                 self.progress.hide()
                 for row in rows:  # whatever did not report (cancelled early) stops running
                     cell = self.model.cell(self._key(row))

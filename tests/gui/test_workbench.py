@@ -4,6 +4,7 @@ selection or account does meanwhile; per-row retry countdown; batch Cancel; the 
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -377,3 +378,26 @@ async def test_a_lost_answer_names_the_endpoint_and_says_the_change_may_have_hap
     assert "check the network" not in texts.lower()
     assert ("may have" in texts) if read_too else ("shows the stage ENABLED" in texts)
     assert f"NA endpoint: {sandbox.urls.na}" in window.detail.text.toolTip()  # for support
+
+
+async def test_the_progress_bar_is_not_repainted_once_per_answer(
+    window: MainWindow, sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QProgressBar.setValue repaints the window at once: per answer, several answers landing
+    in one turn repainted it several times in that turn (a batch's longest stalls). The bar
+    is set from its own timer, at most every PROGRESS_MS, with the latest count."""
+    callers: list[str] = []
+    set_value = window.progress.setValue
+
+    def recorded(value: int) -> None:
+        callers.append(sys._getframe(1).f_code.co_name)
+        set_value(value)
+
+    monkeypatch.setattr(window.progress, "setValue", recorded)
+    skills = [SKILL_TRIVIA, SKILL_WEATHER, SKILL_FLAKY]
+    select(window, *skills)
+    sandbox.add_fault(route="get-enablement", latency=0.3, count=1)  # the bar is up a while
+    await run(window, window.check_action.trigger)
+    assert "go" not in callers  # never from the loop that lands the answers
+    # Five answers came at once and the sixth 0.3 s later: meanwhile the bar's timer showed them.
+    assert "<lambda>" in callers
