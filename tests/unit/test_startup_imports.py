@@ -35,10 +35,8 @@ def test_the_window_module_leaves_the_service_stack_for_later() -> None:
     assert result.stdout.split() == []
 
 
-def test_the_complete_window_creates_no_qstyle_enums() -> None:
-    """QStyle's enums (~5 ms) wait for the idle turns after the complete window (see the next
-    test): the activity log and the workbench model, built for it, create none of them."""
-    probe = """
+# The start of a probe that notes the name of every enum PySide6 creates (in `created`).
+RECORD_ENUMS = """
 import enum, os, sys
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 created = []
@@ -47,6 +45,15 @@ def record(cls, name, *args, **kwargs):
     created.append(name)
     return original(cls, name, *args, **kwargs)
 enum.EnumType._create_ = record
+"""
+
+
+def test_the_complete_window_creates_no_qstyle_enums() -> None:
+    """QStyle's enums (~5 ms) wait for the idle turns after the complete window (see the next
+    test): the activity log and the workbench model, built for it, create none of them."""
+    probe = (
+        RECORD_ENUMS
+        + """
 from PySide6.QtWidgets import QApplication, QTableView
 app = QApplication([])
 from console.ui.activity_log import ActivityLog
@@ -56,6 +63,7 @@ table.setModel(WorkbenchModel(table))
 table.setItemDelegate(StateDelegate(table))
 print(" ".join(n for n in ("PixelMetric", "ControlElement", "StyleHint") if n in created))
 """
+    )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
@@ -66,15 +74,10 @@ def test_qstyle_enums_come_in_the_idle_turns_after_the_complete_window() -> None
     """The complete window (as the start-up benchmark times it: shown, finish_start, drawn)
     creates none of QStyle's enums; the idle warm-up after it does, so that the first state
     cell's paint (a fault storm's first action) does not pay for them."""
-    probe = """
-import enum, os, tempfile
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
-created = []
-original = enum.EnumType._create_
-def record(cls, name, *args, **kwargs):
-    created.append(name)
-    return original(cls, name, *args, **kwargs)
-enum.EnumType._create_ = record
+    probe = (
+        RECORD_ENUMS
+        + """
+import tempfile
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
@@ -93,6 +96,7 @@ while window.warm_up is None or not window.warm_up.done:
     app.processEvents()
 print(complete, style_enums())
 """
+    )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
