@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
+from enum import Enum
 from typing import ClassVar
 
 from console.api.errors import AuthError
@@ -18,6 +19,13 @@ from console.auth.token_endpoint import TokenSet
 __all__ = ["NO_KEYCHAIN_WARNING", "StoredLogin", "TokenStore", "keychain_available"]
 
 SERVICE = "skill-console"
+
+
+class _Keep(Enum):
+    KEEP = 0
+
+
+KEEP = _Keep.KEEP  # `TokenStore.save`'s customer: the one stored before (a refresh)
 NO_KEYCHAIN_WARNING = (
     "No OS keychain is available, so this login is kept in memory for this run only; "
     "you will need to log in again next time (install a keyring backend, e.g. GNOME Keyring "
@@ -102,14 +110,16 @@ class TokenStore:
         kind: str,
         tokens: TokenSet,
         client_id: str | None = None,
-        customer: Customer | None = None,
+        customer: Customer | _Keep | None = KEEP,
     ) -> None:
-        """Store a login; without `client_id` or `customer`, the ones stored before are kept
-        (a refresh changes the tokens, not who signed in)."""
-        if client_id is None or customer is None:
+        """Store a login; without `client_id`, or with `customer` KEEP, the ones stored before
+        are kept (a refresh changes the tokens, not who signed in). A caller that passes both
+        (it has just read the login) spares the keychain a second read."""
+        if client_id is None or customer is KEEP:
             previous = self.load(kind)
             client_id = client_id or (previous.client_id if previous else None)
-            customer = customer or (previous.customer if previous else None)
+            if customer is KEEP:
+                customer = previous.customer if previous else None
         self._set(self._key(kind), StoredLogin(kind, tokens, client_id, customer).to_json())
 
     def delete(self, kind: str) -> None:
