@@ -19,15 +19,11 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -42,6 +38,7 @@ from console.services import ConsoleService
 from console.services.batch import BatchRow, BatchRun, Outcome
 from console.services.history import History
 from console.services.throttle import Limiter
+from tests.bench.sandbox_process import SandboxProcess
 
 SKILLS = (
     ("amzn1.ask.skill.00000000-0000-4000-8000-000000000001", "development"),
@@ -49,38 +46,6 @@ SKILLS = (
     ("amzn1.ask.skill.00000000-0000-4000-8000-000000000002", "development"),
     ("amzn1.ask.skill.00000000-0000-4000-8000-000000000003", "live"),
 )
-
-
-class SandboxProcess:
-    """The sandbox in a child process, driven through its admin routes."""
-
-    def __init__(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "console.sandbox", "--port-base", "0", "--json"],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        assert self.proc.stdout is not None
-        info = json.loads(self.proc.stdout.readline())
-        self.urls = SimpleNamespace(**info["urls"])
-
-    def issue_tokens(self, account: str) -> dict[str, Any]:
-        answer = httpx.post(f"{self.urls.admin}/tokens", json={"account": account})
-        answer.raise_for_status()
-        tokens: dict[str, Any] = answer.json()
-        return tokens
-
-    def add_fault(self, **fields: Any) -> None:
-        httpx.post(f"{self.urls.admin}/faults", json=fields).raise_for_status()
-
-    def clear_faults(self) -> None:
-        httpx.delete(f"{self.urls.admin}/faults").raise_for_status()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 class SandboxThread:

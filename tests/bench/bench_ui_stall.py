@@ -22,65 +22,22 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-import httpx
 import qasync
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from console.app import _load_service_modules, add_views, sandbox_backend, start_sandbox
 from console.ui.main_window import MainWindow
+from tests.bench.sandbox_process import SandboxProcess
 
 SKILL = "amzn1.ask.skill.00000000-0000-4000-8000-000000000001"
 PERIOD_MS = 5
-
-
-class SandboxProcess:
-    """The sandbox in a child process, driven through its admin routes (what `sandbox_backend`
-    and the phases below need of a SandboxServer)."""
-
-    def __init__(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_CONSOLE_")}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "console.sandbox", "--port-base", "0", "--json"],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        assert self.proc.stdout is not None
-        self._info: dict[str, Any] = json.loads(self.proc.stdout.readline())
-        self.urls = SimpleNamespace(**self._info["urls"])
-
-    def info(self) -> dict[str, Any]:
-        return self._info
-
-    def env(self, account: str = "developer") -> dict[str, str]:
-        urls, token = self.urls, {a["name"]: a["refresh_token"] for a in self._info["accounts"]}
-        return {
-            "SKILL_CONSOLE_ENDPOINTS": f"na={urls.na},eu={urls.eu},fe={urls.fe}",
-            "SKILL_CONSOLE_LWA_AUTHORIZE_URL": urls.authorize_url,
-            "SKILL_CONSOLE_LWA_TOKEN_URL": urls.token_url,
-            "SKILL_CONSOLE_CLIENT_ID": self._info["client_id"],
-            "SKILL_CONSOLE_CLIENT_SECRET": self._info["client_secret"],
-            "SKILL_CONSOLE_REFRESH_TOKEN": token[account],
-        }
-
-    def add_fault(self, **fields: Any) -> None:
-        httpx.post(f"{self.urls.admin}/faults", json=fields).raise_for_status()
-
-    def clear_faults(self) -> None:
-        httpx.delete(f"{self.urls.admin}/faults").raise_for_status()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 class SandboxThread:
