@@ -131,3 +131,42 @@ def test_a_login_dropped_during_its_build_does_not_keep_that_service(
         await shared.aclose()
 
     asyncio.run(scenario())
+
+
+def test_an_accounts_settings_and_place_names_are_parsed_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import console.ui.backend as module
+
+    parsed: list[str] = []
+    original = module.api_settings
+
+    def counting(env: dict[str, str]) -> object:
+        parsed.append(env["SKILL_CONSOLE_ENDPOINTS"])
+        return original(env)
+
+    monkeypatch.setattr(module, "api_settings", counting)
+    shared = backend()
+    first = shared.places("dev")
+    assert first["http://127.0.0.1:9"] == "NA endpoint"
+    first["http://127.0.0.1:9"] = "changed by a caller"
+    assert shared.places("dev")["http://127.0.0.1:9"] == "NA endpoint"  # a copy each time
+    assert shared.settings("dev") is shared.settings("dev")
+    assert shared.region("http://127.0.0.1:9", "dev") == "NA"
+    assert len(parsed) == 1
+
+
+def test_settings_that_cannot_be_read_are_refused_each_time() -> None:
+    from console.api.errors import ConsoleError
+
+    bad = {"SKILL_CONSOLE_ENDPOINTS": "na=ftp://nowhere"}
+    shared = Backend(
+        [Account("dev", "developer", "Developer")],
+        {"dev": bad},
+        login_env=bad,
+        persist=False,
+        record=False,
+    )
+    for _ in range(2):  # the failure is not remembered as settings
+        with pytest.raises(ConsoleError):
+            shared.settings("dev")
