@@ -112,6 +112,7 @@ class Probe:
 
     def __init__(self) -> None:
         self.gaps: list[float] = []
+        self.ticks: list[float] = []  # kept for --trace
         self.last = time.perf_counter()
         self.timer = QTimer()
         self.timer.setInterval(PERIOD_MS)
@@ -120,14 +121,20 @@ class Probe:
     def tick(self) -> None:
         now = time.perf_counter()
         self.gaps.append((now - self.last) * 1000 - PERIOD_MS)
+        self.ticks.append(now)
         self.last = now
 
     def start(self) -> None:
         self.gaps, self.last = [], time.perf_counter()
+        self.ticks = [self.last]
         self.timer.start()
 
-    def figures(self, prefix: str) -> dict[str, object]:
+    def figures(self, prefix: str, trace_ms: float | None = None) -> dict[str, object]:
         self.timer.stop()
+        if trace_ms is not None:
+            from tests.bench.stall_trace import report
+
+            report(self.ticks, PERIOD_MS, trace_ms, prefix.rstrip("_") or "storm")
         stalls = sorted(max(0.0, g) for g in self.gaps)
         return {
             f"{prefix}probe_ticks": len(stalls),
@@ -137,7 +144,7 @@ class Probe:
         }
 
 
-async def main_async(in_process: bool) -> dict[str, object]:
+async def main_async(in_process: bool, trace_ms: float | None) -> dict[str, object]:
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "w.ini"), QSettings.Format.IniFormat)
     window = MainWindow(None, settings, sandbox=True)
     window.show()
@@ -156,14 +163,14 @@ async def main_async(in_process: bool) -> dict[str, object]:
         storm_faults(sandbox)
         probe.start()
         operations = await storm(window)
-        storm_figures = probe.figures("")
+        storm_figures = probe.figures("", trace_ms)
         duration = time.perf_counter() - started
         attempts = window.activity.model.rowCount()
         batch_faults(sandbox)
         batch_started = time.perf_counter()
         probe.start()
         rows = await big_batch(window)
-        batch_figures = probe.figures("batch_")
+        batch_figures = probe.figures("batch_", trace_ms)
         batch_duration = time.perf_counter() - batch_started
     finally:
         await window.wait_idle()
@@ -187,17 +194,30 @@ async def main_async(in_process: bool) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--in-process", action="store_true", help="the sandbox in a thread here")
+    parser.add_argument(
+        "--trace",
+        type=float,
+        metavar="MS",
+        help="print, to stderr, the Qt events and asyncio callbacks of each stall over MS "
+        "(tracing slows the window: its figures are not comparable)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("SKILL_CONSOLE_RETRY_BASE", "0.2")
-    app = QApplication(sys.argv[:1])
+    app_class = QApplication
+    if args.trace is not None:
+        from tests.bench.stall_trace import TracingApplication, trace_callbacks
+
+        app_class = TracingApplication
+        trace_callbacks()
+    app = app_class(sys.argv[:1])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     # The history (and any other data) in a directory of its own: not the user's, which
     # grows with every run and would make one run differ from the next.
     with tempfile.TemporaryDirectory(prefix="bench-ui-stall-") as data, loop:
         os.environ["XDG_DATA_HOME"] = data
-        print(json.dumps(loop.run_until_complete(main_async(args.in_process))))
+        print(json.dumps(loop.run_until_complete(main_async(args.in_process, args.trace))))
 
 
 if __name__ == "__main__":
