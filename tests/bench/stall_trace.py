@@ -67,7 +67,7 @@ def _describe_event(receiver: QObject, event: QEvent, kind: str) -> str:
 class TracingApplication(QApplication):
     """A QApplication that times each event it delivers."""
 
-    def notify(self, receiver: QObject, event: QEvent) -> bool:  # type: ignore[override]
+    def notify(self, receiver: QObject, event: QEvent) -> bool:
         kind = event.type().name  # before delivery: the event may not outlive it
         return bool(
             TRACE.timed(
