@@ -401,3 +401,25 @@ async def test_the_progress_bar_is_not_repainted_once_per_answer(
     assert "go" not in callers  # never from the loop that lands the answers
     # Five answers came at once and the sixth 0.3 s later: meanwhile the bar's timer showed them.
     assert "<lambda>" in callers
+
+
+async def test_an_account_switch_refreshes_the_detail_pane_once(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    select(window, SKILL_TRIVIA)
+    shown_details: list[str] = []
+    original = MainWindow._show_detail
+
+    def counting(self: MainWindow) -> None:
+        shown_details.append(self.current_account().name)  # type: ignore[union-attr]
+        original(self)
+
+    monkeypatch.setattr(MainWindow, "_show_detail", counting)
+    choose(window, "customer-na")
+    assert shown_details == ["customer-na"]  # the selection's two signals and the switch: one
+    assert window.selected_skills() == [SKILL_TRIVIA]  # the row stays selected
+    assert "Customer status: Not checked" in window.detail.text.toPlainText()
+    assert window.link_action.isEnabled() is False and window.check_action.isEnabled()
+    select(window, SKILL_TRIVIA, SKILL_WEATHER)
+    assert shown_details == ["customer-na", "customer-na"]
+    assert "2 rows selected" in window.detail.title.text()
