@@ -158,6 +158,7 @@ async def run(args: Options, window: Any) -> int:
         if failure is not None:
             return await start_failed(args, window, failure)
         panel = add_views(window, sandbox)
+        settle_heap()
         if args.self_test:
             return await self_test(window)
         await window.shutdown.wait()
@@ -218,6 +219,17 @@ async def _quietly(step: Any) -> None:
         await step
     except Exception:
         _log_debug("clean-up step failed")
+
+
+def settle_heap() -> None:
+    """Once start-up is done: collect its garbage, then freeze what is left (modules, classes,
+    the window) out of the garbage collector's sight. A full collection scans every tracked
+    object; over the whole start-up heap that took 16-20 ms on our 2-core VM, one stalled
+    frame each time it came round mid-batch. Frozen, it scans only what came later (~1 ms)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _load_service_modules() -> None:

@@ -39,6 +39,7 @@ from console.app import (
     _load_service_modules,
     add_views,
     sandbox_backend,
+    settle_heap,
     start_sandbox,
     worker_threads,
 )
@@ -120,6 +121,16 @@ async def big_batch(window: MainWindow) -> int:
     window.check()
     await window.wait_batch()
     return 2 * len(skills)
+
+
+def full_collection_ms() -> float:
+    """What a full garbage collection costs now, after the batch: the stall the collector
+    makes whenever its own thresholds call one (console.app.settle_heap keeps it small)."""
+    import gc
+
+    started = time.perf_counter()
+    gc.collect()
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 async def settled(window: MainWindow) -> None:
@@ -205,6 +216,7 @@ async def main_async(in_process: bool, trace_ms: float | None) -> dict[str, obje
     backend = sandbox_backend(sandbox)
     window.set_backend(backend)
     add_views(window, None)  # the History tab as the app has it (it reads after each batch)
+    settle_heap()  # as the app does then
     probe = Probe()
     try:
         await settled(window)
@@ -224,6 +236,7 @@ async def main_async(in_process: bool, trace_ms: float | None) -> dict[str, obje
         rows = await big_batch(window)
         batch_figures = probe.figures("batch_", trace_ms)
         batch_duration = time.perf_counter() - batch_started
+        collection = full_collection_ms()
     finally:
         await window.wait_idle()
         await backend.aclose()
@@ -241,6 +254,7 @@ async def main_async(in_process: bool, trace_ms: float | None) -> dict[str, obje
         "batch_duration_s": round(batch_duration, 1),
         **batch_figures,
         "target_max_ms": 16,
+        "full_collection_ms": collection,
     }
 
 

@@ -65,3 +65,20 @@ async def test_self_test_reports_a_failed_check_in_one_line(
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 and lines[0].startswith("self-test FAILED: Check failed:")
     assert "log in again" in lines[0].lower() and "Atzr|" not in lines[0]
+
+
+async def test_the_heap_is_settled_once_the_window_has_its_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    settled: list[tuple[bool, int]] = []
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(None, settings, sandbox=True)
+    window.show()
+    monkeypatch.setattr(
+        console.app,
+        "settle_heap",  # (the real one would freeze the test process's heap)
+        lambda: settled.append((window.backend is not None, window.views.count())),
+    )
+    assert await run(Options(sandbox=True, self_test=True), window) == 0
+    assert settled == [(True, 3)]  # after the backend and the History and Sandbox tabs
+    assert capsys.readouterr().out.startswith("self-test ok")
