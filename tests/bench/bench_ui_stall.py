@@ -141,17 +141,22 @@ async def settled(window: MainWindow) -> None:
         await asyncio.sleep(0.05)
 
 
-SCHEDSTAT = Path("/proc/thread-self/schedstat")  # Linux: ns on a CPU, ns waiting for one
+class CpuClock:
+    """(ms this thread has run, ms it has waited, runnable, for a CPU), read from Linux's
+    schedstat of the thread that made it (kept open: a read costs a few µs per tick); where
+    the kernel does not say, its CPU time and no wait figure."""
 
+    def __init__(self) -> None:
+        try:
+            self.fd: int | None = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            self.fd = None
 
-def cpu_clock() -> tuple[float, float]:
-    """(ms this thread has run, ms it has waited, runnable, for a CPU); no wait figure
-    where the kernel does not say."""
-    try:
-        ran, waited, _ = SCHEDSTAT.read_text().split()
-    except (OSError, ValueError):
+    def __call__(self) -> tuple[float, float]:
+        if self.fd is not None:
+            ran, waited, _ = os.pread(self.fd, 100, 0).split()
+            return int(ran) / 1e6, int(waited) / 1e6
         return time.thread_time() * 1000, 0.0
-    return int(ran) / 1e6, int(waited) / 1e6
 
 
 class Probe:
@@ -163,14 +168,15 @@ class Probe:
         self.gaps: list[float] = []
         self.cpu: list[tuple[float, float]] = []  # (ran, waited) in each gap
         self.ticks: list[float] = []  # kept for --trace
+        self.cpu_clock = CpuClock()
         self.last = time.perf_counter()
-        self.last_cpu = cpu_clock()
+        self.last_cpu = self.cpu_clock()
         self.timer = QTimer()
         self.timer.setInterval(PERIOD_MS)
         self.timer.timeout.connect(self.tick)
 
     def tick(self) -> None:
-        now, cpu = time.perf_counter(), cpu_clock()
+        now, cpu = time.perf_counter(), self.cpu_clock()
         self.gaps.append((now - self.last) * 1000 - PERIOD_MS)
         self.cpu.append((cpu[0] - self.last_cpu[0], cpu[1] - self.last_cpu[1]))
         self.ticks.append(now)
@@ -178,7 +184,7 @@ class Probe:
 
     def start(self) -> None:
         self.gaps, self.cpu = [], []
-        self.last, self.last_cpu = time.perf_counter(), cpu_clock()
+        self.last, self.last_cpu = time.perf_counter(), self.cpu_clock()
         self.ticks = [self.last]
         self.timer.start()
 
