@@ -423,3 +423,38 @@ async def test_an_account_switch_refreshes_the_detail_pane_once(
     select(window, SKILL_TRIVIA, SKILL_WEATHER)
     assert shown_details == ["customer-na", "customer-na"]
     assert "2 rows selected" in window.detail.title.text()
+
+
+async def test_answers_landing_together_leave_a_turn_to_the_window_past_the_budget(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import console.ui.main_window as module
+    from console.services import batch
+
+    monkeypatch.setattr(module, "APPLY_BUDGET_S", 0.0)  # every answer is over the budget
+    events: list[str] = []
+    original_results = batch.BatchRun.results
+
+    async def together(self: batch.BatchRun) -> Any:
+        answers = [r async for r in original_results(self)]  # all land, then come at once
+        events.append("all landed")
+        for answer in answers:
+            yield answer
+
+    original_apply = MainWindow._apply
+
+    def apply(self: MainWindow, result: Any) -> None:
+        events.append("apply")
+        asyncio.get_running_loop().call_soon(events.append, "turn")  # the loop's next turn
+        original_apply(self, result)
+
+    monkeypatch.setattr(batch.BatchRun, "results", together)
+    monkeypatch.setattr(MainWindow, "_apply", apply)
+    select(window, SKILL_TRIVIA, SKILL_WEATHER)
+    await run(window, window.check_action.trigger)
+    applied = events[events.index("all landed") + 1 :]
+    assert applied.count("apply") == 4  # two skills × two stages
+    assert applied[:4] == ["apply", "turn", "apply", "turn"]  # a turn between answers
+    assert cell(window, SKILL_WEATHER, "live").checked is not None  # and all were applied
