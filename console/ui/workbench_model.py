@@ -86,7 +86,10 @@ class WorkbenchModel(QAbstractTableModel):
             return None
         if self.row_of(key.skill_id) is None:
             return None
-        return self.cells.setdefault(key, Cell())
+        cell = self.cells.get(key)
+        if cell is None:  # (not setdefault: a new Cell per call, 500 of them per batch)
+            cell = self.cells[key] = Cell()
+        return cell
 
     def data(self, index: _INDEX, role: int = 0) -> Any:
         # A view asks each cell for a dozen roles at every paint; only these have answers.

@@ -458,3 +458,24 @@ async def test_answers_landing_together_leave_a_turn_to_the_window_past_the_budg
     assert applied.count("apply") == 4  # two skills × two stages
     assert applied[:4] == ["apply", "turn", "apply", "turn"]  # a turn between answers
     assert cell(window, SKILL_WEATHER, "live").checked is not None  # and all were applied
+
+
+def test_a_cell_is_made_once_and_found_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    import console.ui.workbench_model as module
+
+    made: list[int] = []
+    original = module.Cell
+
+    def counting() -> Any:
+        made.append(1)
+        return original()
+
+    monkeypatch.setattr(module, "Cell", counting)
+    model = WorkbenchModel()
+    model.set_account("developer", "developer")
+    model.add_skills([SKILL_TRIVIA])
+    key = model.key(0, "live")
+    first = model.cell(key)
+    assert first is not None and all(model.cell(key) is first for _ in range(3))
+    assert len(made) == 1  # a batch asks for each of its cells several times
+    assert model.cell(key._replace(account="other")) is None and len(made) == 1
