@@ -479,3 +479,20 @@ def test_a_cell_is_made_once_and_found_after(monkeypatch: pytest.MonkeyPatch) ->
     assert first is not None and all(model.cell(key) is first for _ in range(3))
     assert len(made) == 1  # a batch asks for each of its cells several times
     assert model.cell(key._replace(account="other")) is None and len(made) == 1
+
+
+async def test_after_an_account_switch_the_detail_pane_follows_a_turn_later(
+    window: MainWindow, sandbox: Any
+) -> None:
+    select(window, SKILL_TRIVIA)
+    await run(window, window.check_action.trigger)
+    assert "Enabled" in window.detail.text.toPlainText() or "Not enabled" in (
+        window.detail.text.toPlainText()
+    )
+    assert window._choose_account("customer-na")  # the combo box, as a user picks it
+    # at once: the actions are the customer's, and nothing of the developer's answer shows
+    assert window.unlink_action.isEnabled() and not window.enable_action.isEnabled()
+    assert window.detail.text.toPlainText() == "" and "Trivia" not in window.detail.title.text()
+    await until(lambda: "Customer status: Not checked" in window.detail.text.toPlainText())
+    assert window.detail.link_box.isVisibleTo(window.detail)  # a turn later, in its own frame
+    assert window.detail.title.text().endswith("for Nora (customer, North America)")

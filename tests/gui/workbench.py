@@ -19,14 +19,17 @@ async def until(condition: Callable[[], bool]) -> None:
 
 
 def choose(window: MainWindow, name: str) -> None:
-    """Pick an account in the account bar, as a user would."""
+    """Pick an account in the account bar, as a user would; then what the next turn of the
+    loop does (the detail pane: MainWindow._detail_next_turn)."""
     assert window._choose_account(name), name
+    window._detail_now()
 
 
 def choose_kind(window: MainWindow, kind: str) -> None:
     for i in range(window.account.count()):
         if window.account.itemData(i).kind == kind:
             window.account.setCurrentIndex(i)
+            window._detail_now()
             return
     raise AssertionError(kind)
 
