@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -78,6 +77,10 @@ NOT_SIGNED_IN = "Not signed in: open Sign in (Alt+G) and press 'Log in with Amaz
 
 def _json_setting(raw: object, kind: type) -> object:
     """A JSON value from settings; anything unreadable is dropped, not fatal."""
+    if raw in (None, "", "{}", "[]"):  # nothing kept yet: no json module before first paint
+        return kind()
+    import json
+
     try:
         data = json.loads(str(raw))
     except ValueError:
@@ -1650,6 +1653,8 @@ class MainWindow(QMainWindow):
             self.settings.setValue("windowState", self.saveState())
             self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("recentSkills", self.recent)
+        import json
+
         self.settings.setValue("pinnedSkills", json.dumps(self.pinned))
         self.settings.setValue("pinnedSets", json.dumps(self.sets))
         account = self.current_account()

@@ -17,6 +17,7 @@ HEAVY = (
     "starlette",
     "platformdirs",
     "dataclasses",  # ~2 ms, and the class decorator more: NamedTuple before the first paint
+    "json",  # ~2 ms; read only when pins or sets were kept
     "console.config",
     "console.api.models",
     "console.ui.activity_log",
