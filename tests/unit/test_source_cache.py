@@ -6,6 +6,7 @@ import linecache
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import PySide6.QtCore  # noqa: F401  (installs the import hook)
 import pytest
@@ -13,12 +14,18 @@ import pytest
 from console.ui.source_cache import stop_source_caching
 
 
-def test_imported_modules_leave_no_source_behind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    feature = sys.modules.get("shibokensupport.feature")
-    if feature is None or not hasattr(feature, "_mod_uses_pyside"):
+@pytest.fixture
+def feature() -> ModuleType:
+    """PySide6's import-hook module (the test is skipped where this PySide6 has none)."""
+    module = sys.modules.get("shibokensupport.feature")
+    if module is None or not hasattr(module, "_mod_uses_pyside"):
         pytest.skip("this PySide6 has no source-reading import hook")
+    return module
+
+
+def test_imported_modules_leave_no_source_behind(
+    feature: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original = feature._mod_uses_pyside
     asked: list[str] = []
 
@@ -51,11 +58,8 @@ def test_imported_modules_leave_no_source_behind(
 
 
 def test_a_module_without_a_readable_file_goes_to_pysides_own_check(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    feature: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    feature = sys.modules.get("shibokensupport.feature")
-    if feature is None or not hasattr(feature, "_mod_uses_pyside"):
-        pytest.skip("this PySide6 has no source-reading import hook")
     asked: list[str] = []
     monkeypatch.setattr(
         feature, "_mod_uses_pyside", lambda module: asked.append(module.__name__) or False
